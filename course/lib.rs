@@ -1,0 +1,1 @@
+//! Dependency set of the course (see Cargo.toml).

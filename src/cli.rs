@@ -1,0 +1,94 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use crate::commands::{self, Session};
+use crate::course::Course;
+use crate::exit;
+
+#[derive(Parser)]
+#[command(
+    name = "asynclings",
+    version,
+    about = "Small exercises in async and parallel Rust (tokio, futures, rayon), graded by hidden tests that explain what went wrong",
+    after_help = "Exit status: 0 all graded passed, 1 something graded failed, 2 usage error, 3 could not run."
+)]
+pub struct Cli {
+    /// The course folder (default: the nearest folder upwards that holds an info.toml)
+    #[arg(long, global = true, env = "ASYNCLINGS_COURSE", value_name = "DIR")]
+    course: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the exercises in order, with their status and your progress
+    List,
+    /// Grade an exercise (default: the current one) and explain what is wrong
+    Run {
+        /// The exercise's name, as `list` shows it
+        name: Option<String>,
+    },
+    /// Show the next hint level for an exercise (default: the current one)
+    Hint {
+        name: Option<String>,
+        /// Show every hint level at once
+        #[arg(long)]
+        all: bool,
+    },
+    /// Restore an exercise file as it was shipped (touches nothing else)
+    Reset { name: String },
+    /// Grade every exercise and sum up; exit status 0 only if all pass
+    Verify {
+        /// Grade the solutions/ folder against the same hidden tests instead
+        #[arg(long)]
+        solutions: bool,
+    },
+    /// Instructor tools
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevCommand {
+    /// Prove the course honest: files agree with info.toml, exercises fail as shipped,
+    /// solutions pass clean, wrong fixes are rejected with their explanation, seal is current
+    Check,
+    /// Record the hidden tests and shipped exercises as they are now (tests/seal.toml)
+    Seal,
+}
+
+/// Runs the command line; the result is the exit status.
+pub fn run(cli: Cli) -> Result<u8> {
+    let course_dir = cli.course.as_deref();
+    match cli.command {
+        Command::List => commands::list::run(&Session::open(course_dir)?).map(|()| exit::SUCCESS),
+        Command::Run { name } => {
+            commands::run::run(&mut Session::open(course_dir)?, name.as_deref())
+        }
+        Command::Hint { name, all } => {
+            commands::hint::run(&mut Session::open(course_dir)?, name.as_deref(), all)
+                .map(|()| exit::SUCCESS)
+        }
+        Command::Reset { name } => {
+            commands::reset::run(&Session::open(course_dir)?, &name).map(|()| exit::SUCCESS)
+        }
+        Command::Verify { solutions } => {
+            commands::verify::run(&mut Session::open(course_dir)?, solutions)
+        }
+        Command::Dev { command } => {
+            let course = Course::load(&Course::locate(course_dir)?)?;
+            match command {
+                DevCommand::Check => commands::dev::check(&course),
+                DevCommand::Seal => commands::dev::seal(&course).map(|()| exit::SUCCESS),
+            }
+        }
+    }
+}

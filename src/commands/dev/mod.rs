@@ -1,0 +1,27 @@
+//! `asynclings dev ...`: the instructor's tools.
+
+mod check;
+mod fixtures;
+mod layout;
+
+pub use check::run as check;
+
+use anyhow::Result;
+
+use super::announce;
+use crate::course::Course;
+use crate::grade::toolchain::Toolchain;
+use crate::seal::{SEAL_FILE, Seal};
+
+/// `asynclings dev seal`: record the hidden files and shipped exercises as they are now.
+pub fn seal(course: &Course) -> Result<()> {
+    let toolchain = Toolchain::prepare(course, &announce)?;
+    let seal = Seal::compute(course, &toolchain);
+    seal.save(course)?;
+    println!(
+        "Sealed {} hidden files and {} exercises in {SEAL_FILE}.",
+        seal.hidden.len(),
+        seal.shipped.len()
+    );
+    Ok(())
+}

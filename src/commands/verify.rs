@@ -1,0 +1,90 @@
+//! `asynclings verify [--solutions]`: grade every exercise (or every solution) and sum up.
+
+use anyhow::Result;
+use console::style;
+
+use super::{Session, announce};
+use crate::exit;
+use crate::grade::batch::{Job, grade_all};
+use crate::grade::{Grade, GradeStatus, Grader, SealPolicy, Subject};
+use crate::render;
+
+pub fn run(session: &mut Session, solutions: bool) -> Result<u8> {
+    let grader = Grader::new(&session.course, SealPolicy::Enforce, &announce)?;
+    let subject = if solutions {
+        Subject::Solution
+    } else {
+        Subject::Exercise
+    };
+    let jobs: Vec<Job<'_>> = session
+        .course
+        .exercises
+        .iter()
+        .map(|exercise| Job {
+            exercise,
+            subject: subject.clone(),
+            clippy: false,
+        })
+        .collect();
+    let what = if solutions { "solutions" } else { "exercises" };
+    let grades = grade_all(&grader, &jobs, &format!("grading {} {what}", jobs.len()))?;
+    print_table(&grades, &jobs);
+    let passed = grades.iter().filter(|g| g.passed()).count();
+    if !solutions {
+        for grade in grades.iter().filter(|g| g.passed()) {
+            session.progress.mark_done(&grade.exercise);
+        }
+        session.progress.save()?;
+    }
+    println!("\n{passed} of {} {what} pass.", grades.len());
+    Ok(if passed == grades.len() {
+        exit::SUCCESS
+    } else {
+        exit::FAILED
+    })
+}
+
+fn print_table(grades: &[Grade], jobs: &[Job<'_>]) {
+    let width = grades.iter().map(|g| g.exercise.len()).max().unwrap_or(0);
+    for (grade, job) in grades.iter().zip(jobs) {
+        let mark = if grade.passed() {
+            render::pass_mark()
+        } else {
+            render::fail_mark()
+        };
+        let passed = grade
+            .checks
+            .iter()
+            .filter(|c| c.status == crate::grade::CheckStatus::Pass)
+            .count();
+        let checks = if grade.checks.is_empty() {
+            String::new()
+        } else {
+            format!("{passed}/{}", grade.checks.len())
+        };
+        println!(
+            "{mark} {:<width$}  {:<14} {:<14} {:>5}  {:>5.1} s",
+            grade.exercise,
+            job.exercise.chapter(),
+            render::status_word(grade.status),
+            checks,
+            grade.duration.as_secs_f64(),
+        );
+    }
+    let failures: Vec<&Grade> = grades
+        .iter()
+        .filter(|g| g.status != GradeStatus::Pass)
+        .collect();
+    if !failures.is_empty() {
+        println!();
+        for grade in failures {
+            if let Some(reason) = render::first_reason(grade) {
+                println!(
+                    "  {} {}",
+                    style(format!("{}:", grade.exercise)).bold(),
+                    reason
+                );
+            }
+        }
+    }
+}

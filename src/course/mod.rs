@@ -1,0 +1,162 @@
+//! A course: `info.toml` plus the exercise, solution and grader files it names.
+
+pub mod info;
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+pub use info::{ExerciseInfo, Info, InfoError};
+
+use crate::exit::UsageError;
+
+pub const INFO_FILE: &str = "info.toml";
+
+/// A loaded course, rooted at the folder that holds `info.toml`.
+pub struct Course {
+    pub root: PathBuf,
+    pub exercises: Vec<Exercise>,
+    /// Absolute path of the Cargo manifest that provides the exercises' dependencies.
+    pub dependencies_manifest: PathBuf,
+}
+
+/// One exercise and where its files live (paths relative to the course root).
+#[derive(Debug, Clone)]
+pub struct Exercise {
+    pub info: ExerciseInfo,
+}
+
+impl Exercise {
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    pub fn chapter(&self) -> &str {
+        &self.info.chapter
+    }
+
+    /// The learner's file.
+    pub fn file(&self) -> PathBuf {
+        Path::new("exercises")
+            .join(self.chapter())
+            .join(format!("{}.rs", self.name()))
+    }
+
+    pub fn solution(&self) -> PathBuf {
+        Path::new("solutions")
+            .join(self.chapter())
+            .join(format!("{}.rs", self.name()))
+    }
+
+    /// The hidden tests.
+    pub fn grader(&self) -> PathBuf {
+        Path::new("tests/graders")
+            .join(self.chapter())
+            .join(format!("{}.rs", self.name()))
+    }
+
+    /// The folder of wrong-fix fixtures the grader must reject.
+    pub fn wrong_fixes(&self) -> PathBuf {
+        Path::new("tests/wrong_fixes")
+            .join(self.chapter())
+            .join(self.name())
+    }
+}
+
+impl Course {
+    /// The course root: `explicit` if given, else the nearest folder upwards from the current
+    /// one that holds `info.toml`.
+    pub fn locate(explicit: Option<&Path>) -> Result<PathBuf> {
+        if let Some(root) = explicit {
+            if !root.join(INFO_FILE).is_file() {
+                bail!(
+                    "{} has no {INFO_FILE}: it is not an asynclings course",
+                    root.display()
+                );
+            }
+            return root
+                .canonicalize()
+                .context("cannot resolve the course folder");
+        }
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        cwd.ancestors()
+            .find(|dir| dir.join(INFO_FILE).is_file())
+            .map(Path::to_path_buf)
+            .with_context(|| {
+                format!(
+                    "no {INFO_FILE} in {} or any folder above it: run asynclings inside a course \
+                     (or pass --course DIR)",
+                    cwd.display()
+                )
+            })
+    }
+
+    /// Reads `info.toml` under `root` and checks that every entry's hidden files exist.
+    /// (A learner's exercise file may be missing: that is reported when it is graded.)
+    pub fn load(root: &Path) -> Result<Self> {
+        let info_path = root.join(INFO_FILE);
+        let text = std::fs::read_to_string(&info_path)
+            .with_context(|| format!("cannot read {}", info_path.display()))?;
+        let info = Info::parse(&info_path, &text)?;
+        let exercises: Vec<Exercise> = info
+            .exercises
+            .into_iter()
+            .map(|info| Exercise { info })
+            .collect();
+        for exercise in &exercises {
+            for file in [exercise.solution(), exercise.grader()] {
+                if !root.join(&file).is_file() {
+                    bail!(InfoError {
+                        at: exercise.info.defined_at.clone(),
+                        message: format!(
+                            "exercise `{}` needs {}, which does not exist",
+                            exercise.name(),
+                            file.display()
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(Self {
+            root: root.to_owned(),
+            // Resolved, so that `../` in info.toml does not hide where the manifest really is.
+            dependencies_manifest: resolved(&root.join(&info.dependencies)),
+            exercises,
+        })
+    }
+
+    /// An absolute path for a path relative to the course root.
+    pub fn path(&self, relative: &Path) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    /// The exercise called `name`, or a usage error that suggests the closest name.
+    pub fn find(&self, name: &str) -> Result<&Exercise, UsageError> {
+        if let Some(exercise) = self.exercises.iter().find(|e| e.name() == name) {
+            return Ok(exercise);
+        }
+        let closest = self
+            .exercises
+            .iter()
+            .map(|e| (strsim::jaro_winkler(name, e.name()), e.name()))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .filter(|(score, _)| *score > 0.8);
+        Err(UsageError(match closest {
+            Some((_, suggestion)) => {
+                format!("no exercise named `{name}`; did you mean `{suggestion}`?")
+            }
+            None => format!("no exercise named `{name}`; `asynclings list` shows them all"),
+        }))
+    }
+
+    /// The folder where asynclings keeps generated files (crate roots, test binaries).
+    pub fn work_dir(&self) -> PathBuf {
+        self.root.join("target").join("asynclings")
+    }
+}
+
+/// `path` with symlinks and `..` resolved when it exists; as given otherwise (the error comes
+/// later, from whoever needs the file).
+fn resolved(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_owned())
+}

@@ -1,0 +1,117 @@
+//! The structured result of a grade: what the CLI renders and what JSON/JUnit serialize.
+
+use std::time::Duration;
+
+use serde::{Serialize, Serializer};
+
+/// How a grade ended, worst first when several apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GradeStatus {
+    Pass,
+    Fail,
+    CompileError,
+    Timeout,
+    /// A hidden test or grading helper differs from the sealed copy; nothing was run.
+    Tampered,
+    /// The file to grade does not exist.
+    Missing,
+}
+
+impl GradeStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::CompileError => "compile-error",
+            Self::Timeout => "timeout",
+            Self::Tampered => "tampered",
+            Self::Missing => "missing",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Pass,
+    Fail,
+    Timeout,
+    /// Marked `#[ignore]` by the grader's author.
+    Skipped,
+}
+
+/// One hidden test's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub name: String,
+    pub status: CheckStatus,
+    /// The grader's explanation (its panic message), or why the check was stopped.
+    pub message: Option<String>,
+    /// Where the failing panic happened (`file:line:col`, relative to the course).
+    pub location: Option<String>,
+    /// What the check printed (stdout, then stderr), capped.
+    pub output: String,
+    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    pub duration: Duration,
+}
+
+/// A compiler or clippy message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnostic {
+    pub level: String,
+    pub message: String,
+    pub code: Option<String>,
+    /// The primary span's file, relative to the course.
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// rustc's own rendering, with ANSI colours.
+    #[serde(skip)]
+    pub rendered: String,
+}
+
+/// The result of grading one file against one exercise's hidden tests.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grade {
+    pub exercise: String,
+    /// The graded file, relative to the course.
+    pub subject: String,
+    pub status: GradeStatus,
+    #[serde(rename = "duration_ms", serialize_with = "millis")]
+    pub duration: Duration,
+    /// Compile errors (for `compile-error`) or enforced lint findings (which fail the grade).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Hidden files that differ from the seal (for `tampered`).
+    pub tampered: Vec<String>,
+    pub checks: Vec<Check>,
+}
+
+impl Grade {
+    pub fn passed(&self) -> bool {
+        self.status == GradeStatus::Pass
+    }
+
+    pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Timeout))
+    }
+
+    /// Every message of the grade in one string, for matching what a fixture expects.
+    pub fn explanation(&self) -> String {
+        let mut text = Vec::new();
+        text.extend(
+            self.diagnostics
+                .iter()
+                .map(|d| console::strip_ansi_codes(&d.rendered).into_owned()),
+        );
+        text.extend(self.checks.iter().filter_map(|c| c.message.clone()));
+        text.extend(self.tampered.iter().cloned());
+        text.join("\n")
+    }
+}
+
+fn millis<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}

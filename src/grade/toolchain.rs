@@ -1,0 +1,309 @@
+//! The compiled dependencies exercises are graded against, and how to reach them from `rustc`.
+//!
+//! The course's dependency manifest (`course/Cargo.toml`) is built once with cargo; every
+//! direct dependency's artifact becomes an `--extern` for the direct `rustc` call of a grade.
+//! The result is cached in `target/asynclings/toolchain.json` together with a fingerprint of
+//! what could invalidate it (Cargo.lock, the local packages' sources, the compiler), so a grade
+//! normally costs a few `stat` calls here and never rebuilds a dependency.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::UNIX_EPOCH;
+
+use anyhow::{Context, Result, bail};
+use cargo_metadata::{DependencyKind, Message, MetadataCommand, Package, PackageId};
+use serde::{Deserialize, Serialize};
+
+use crate::course::Course;
+use crate::progress::write_atomically;
+
+const CACHE_FILE: &str = "toolchain.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Toolchain {
+    pub rustc: PathBuf,
+    pub clippy_driver: PathBuf,
+    pub rustfmt: PathBuf,
+    pub edition: String,
+    /// Where the dependencies' own dependencies are (`-L dependency=`).
+    pub deps_dir: PathBuf,
+    pub externs: Vec<Extern>,
+    /// Source folders of the local packages the course builds (the grading helpers).
+    pub local_sources: Vec<PathBuf>,
+    watched_files: Vec<PathBuf>,
+    fingerprint: Vec<Stamp>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Extern {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    path: PathBuf,
+    modified_ns: u128,
+    len: u64,
+}
+
+impl Toolchain {
+    /// The toolchain for `course`, built or rebuilt only when something it depends on changed.
+    /// `announce` is told when a (slow) build starts.
+    pub fn prepare(course: &Course, announce: &dyn Fn(&str)) -> Result<Self> {
+        let cache = course.work_dir().join(CACHE_FILE);
+        let cached = std::fs::read(&cache)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Self>(&bytes).ok());
+        if let Some(toolchain) = cached {
+            if toolchain.is_fresh() {
+                return Ok(toolchain);
+            }
+            announce("the course's dependencies changed: rebuilding them");
+        } else {
+            announce(
+                "building the exercises' dependencies (tokio, rayon, futures…): only the first grade does this",
+            );
+        }
+        let toolchain = build(course)?;
+        std::fs::create_dir_all(course.work_dir())
+            .with_context(|| format!("cannot create {}", course.work_dir().display()))?;
+        write_atomically(&cache, &serde_json::to_vec_pretty(&toolchain)?)?;
+        Ok(toolchain)
+    }
+
+    fn is_fresh(&self) -> bool {
+        self.externs.iter().all(|e| e.path.is_file())
+            && fingerprint(&self.watched_files, &self.local_sources) == self.fingerprint
+    }
+}
+
+fn build(course: &Course) -> Result<Toolchain> {
+    let manifest = &course.dependencies_manifest;
+    if !manifest.is_file() {
+        bail!(
+            "the course's dependency manifest {} does not exist (info.toml `dependencies`)",
+            manifest.display()
+        );
+    }
+    let manifest = manifest
+        .canonicalize()
+        .with_context(|| format!("cannot resolve {}", manifest.display()))?;
+    let bin = sysroot(&course.root)?.join("bin");
+    let tool = |name: &str| {
+        let path = bin.join(name);
+        if path.is_file() {
+            path
+        } else {
+            PathBuf::from(name)
+        }
+    };
+    let metadata = MetadataCommand::new()
+        .manifest_path(&manifest)
+        .current_dir(&course.root)
+        .exec()
+        .with_context(|| format!("cargo metadata failed for {}", manifest.display()))?;
+    let package = metadata
+        .packages
+        .iter()
+        .find(|p| p.manifest_path.as_std_path() == manifest)
+        .with_context(|| format!("{} defines no package", manifest.display()))?;
+    let resolve = metadata
+        .resolve
+        .as_ref()
+        .context("cargo metadata returned no dependency graph")?;
+    let nodes: HashMap<&PackageId, _> = resolve.nodes.iter().map(|n| (&n.id, n)).collect();
+    let packages: HashMap<&PackageId, &Package> =
+        metadata.packages.iter().map(|p| (&p.id, p)).collect();
+    let is_normal = |kinds: &[cargo_metadata::DepKindInfo]| {
+        kinds.iter().any(|k| k.kind == DependencyKind::Normal)
+    };
+
+    let direct: Vec<(String, PackageId)> = nodes[&package.id]
+        .deps
+        .iter()
+        .filter(|d| is_normal(&d.dep_kinds))
+        .map(|d| (d.name.clone(), d.pkg.clone()))
+        .collect();
+
+    // Local packages reachable from the course (itself, the grading helpers...): their sources
+    // invalidate the build when edited.
+    let mut local = Vec::new();
+    let mut seen = HashSet::new();
+    let mut queue = VecDeque::from([&package.id]);
+    while let Some(id) = queue.pop_front() {
+        if !seen.insert(id) {
+            continue;
+        }
+        let member = packages[id];
+        if member.source.is_none() {
+            local.push(member);
+        }
+        queue.extend(
+            nodes[id]
+                .deps
+                .iter()
+                .filter(|d| is_normal(&d.dep_kinds))
+                .map(|d| &d.pkg),
+        );
+    }
+    let local_sources: Vec<PathBuf> = local
+        .iter()
+        .filter_map(|p| p.targets.iter().find(|t| t.is_lib()))
+        .filter_map(|t| t.src_path.parent().map(|dir| dir.as_std_path().to_owned()))
+        .collect();
+    let mut watched_files: Vec<PathBuf> = local
+        .iter()
+        .map(|p| p.manifest_path.as_std_path().to_owned())
+        .collect();
+    watched_files.push(metadata.workspace_root.as_std_path().join("Cargo.lock"));
+    watched_files.push(tool("rustc"));
+
+    let artifacts = cargo_build(&manifest, package.name.as_str(), &course.root)?;
+    let mut externs = Vec::new();
+    for (name, id) in &direct {
+        let files = artifacts
+            .get(id)
+            .with_context(|| format!("cargo built no artifact for `{name}`"))?;
+        let path = files
+            .iter()
+            .find(|f| {
+                matches!(
+                    f.extension().and_then(|e| e.to_str()),
+                    Some("rlib" | "so" | "dylib" | "dll")
+                )
+            })
+            .with_context(|| format!("no library file among {files:?} for `{name}`"))?;
+        externs.push(Extern {
+            name: name.clone(),
+            path: path.clone(),
+        });
+    }
+    let deps_dir = externs
+        .iter()
+        .find_map(|e| e.path.parent())
+        .context("the course has no dependencies")?
+        .to_owned();
+    Ok(Toolchain {
+        rustc: tool("rustc"),
+        clippy_driver: tool("clippy-driver"),
+        rustfmt: tool("rustfmt"),
+        edition: package.edition.as_str().to_owned(),
+        deps_dir,
+        externs,
+        fingerprint: fingerprint(&watched_files, &local_sources),
+        local_sources,
+        watched_files,
+    })
+}
+
+/// The real compiler's sysroot: calling `<sysroot>/bin/rustc` skips the rustup proxy, which
+/// costs tens of milliseconds per grade.
+fn sysroot(course_root: &Path) -> Result<PathBuf> {
+    let output = Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .current_dir(course_root)
+        .output()
+        .context("cannot run rustc: is Rust installed (https://rustup.rs)?")?;
+    if !output.status.success() {
+        bail!(
+            "rustc --print sysroot failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(PathBuf::from(
+        String::from_utf8_lossy(&output.stdout).trim(),
+    ))
+}
+
+/// Builds the course package's library; cargo's progress goes straight to the terminal, so
+/// the first (slow) build never looks frozen.
+fn cargo_build(
+    manifest: &Path,
+    package: &str,
+    course_root: &Path,
+) -> Result<HashMap<PackageId, Vec<PathBuf>>> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut child = Command::new(&cargo)
+        .args([
+            "build",
+            "--lib",
+            "--message-format=json-render-diagnostics",
+            "-p",
+            package,
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .current_dir(course_root)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .context("cannot run cargo")?;
+    let mut artifacts = HashMap::new();
+    let stdout = child.stdout.take().expect("stdout is piped");
+    for message in Message::parse_stream(BufReader::new(stdout)) {
+        if let Message::CompilerArtifact(artifact) =
+            message.context("cannot read cargo's output")?
+        {
+            let files = artifact
+                .filenames
+                .into_iter()
+                .map(|f| f.into_std_path_buf())
+                .collect();
+            artifacts.insert(artifact.package_id, files);
+        }
+    }
+    let status = child.wait().context("cargo did not finish")?;
+    if !status.success() {
+        bail!("building the course's dependencies failed (cargo's messages are above)");
+    }
+    Ok(artifacts)
+}
+
+/// Size and modification time of every watched file and of every file under the source
+/// folders (so an added or edited helper file counts).
+fn fingerprint(files: &[PathBuf], folders: &[PathBuf]) -> Vec<Stamp> {
+    let mut paths: Vec<PathBuf> = files.to_vec();
+    for folder in folders {
+        collect_files(folder, &mut paths);
+    }
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let meta = std::fs::metadata(&path).ok();
+            Stamp {
+                modified_ns: meta
+                    .as_ref()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos()),
+                len: meta.map_or(0, |m| m.len()),
+                path,
+            }
+        })
+        .collect()
+}
+
+/// Every file below `folder`, skipping build output and hidden folders.
+pub fn collect_files(folder: &Path, into: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            if name != "target" && !name.to_string_lossy().starts_with('.') {
+                collect_files(&path, into);
+            }
+        } else {
+            into.push(path);
+        }
+    }
+}

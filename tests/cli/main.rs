@@ -1,0 +1,11 @@
+//! asynclings' own tests: the real binary against fixture courses, asserting what a user sees
+//! and the exit statuses.
+
+mod support;
+
+mod course_errors;
+mod dev_check;
+mod hints_and_reset;
+mod progress_file;
+mod run;
+mod verify;
