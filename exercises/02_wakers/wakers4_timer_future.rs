@@ -1,0 +1,74 @@
+//! A kitchen timer for a coffee bar, built without any async timer: a helper OS thread sleeps
+//! for the duration, then tells the waiting task that the timer rang.
+//!
+//! `KitchenTimer::new(d)` is a future that resolves to a `Ring` once `d` has passed. Like every
+//! Rust future it is lazy: it starts counting at its first poll, not when it is created.
+//! `brew_flat_white` runs the espresso timer and the milk timer side by side.
+//!
+//! Done when: the timer's thread marks the timer as rung and wakes the task, so the next poll
+//! returns `Ready`; a timer starts exactly one thread however often it is polled, and wakes the
+//! waker of the latest poll; the two timers of `brew_flat_white` run at the same time.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// When a timer started counting, and when its task saw it ring.
+#[derive(Debug, Clone, Copy)]
+pub struct Ring {
+    pub started: Instant,
+    pub rang: Instant,
+}
+
+pub struct KitchenTimer {
+    duration: Duration,
+    started: Option<Instant>,
+    // TODO: the helper thread cannot reach this flag, so nothing ever sets it. Share it with
+    // the thread, together with the waker to wake (`Arc<Mutex<...>>`).
+    rang: bool,
+}
+
+impl KitchenTimer {
+    pub fn new(duration: Duration) -> Self {
+        KitchenTimer {
+            duration,
+            started: None,
+            rang: false,
+        }
+    }
+}
+
+impl Future for KitchenTimer {
+    type Output = Ring;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ring> {
+        if self.rang {
+            let started = self.started.expect("a timer rings only after it started");
+            return Poll::Ready(Ring {
+                started,
+                rang: Instant::now(),
+            });
+        }
+        // TODO: this runs on every poll, and every poll starts one more sleeping thread.
+        self.started = Some(Instant::now());
+        let duration = self.duration;
+        // `cx` only lives for this poll; a clone of its waker can go to another thread.
+        let waker = cx.waker().clone();
+        thread::spawn(move || {
+            thread::sleep(duration);
+            waker.wake();
+        });
+        Poll::Pending
+    }
+}
+
+/// Brews a flat white: the espresso and the milk are timed side by side, so the drink takes as
+/// long as the longer of the two. Returns the espresso's ring, then the milk's.
+pub async fn brew_flat_white(espresso: Duration, milk: Duration) -> (Ring, Ring) {
+    // TODO: is the milk timer running while we wait for the espresso?
+    let espresso = KitchenTimer::new(espresso).await;
+    let milk = KitchenTimer::new(milk).await;
+    (espresso, milk)
+}

@@ -1,0 +1,90 @@
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+use asynclings_grading::prelude::*;
+use tokio::time::Instant;
+
+use crate::exercise::welcome_banner;
+
+const BLOCKED: &str = "welcome_banner never finished: it blocked the runtime thread (block_on inside \
+     async code?), so tokio's timer could never fire; .await the helpers' futures instead";
+
+/// Runs the future made by `make` on a current-thread tokio runtime whose clock is paused
+/// (virtual time jumps ahead whenever every task waits on a timer), on a watched thread so a
+/// blocked runtime fails with a verdict instead of hanging. Returns the output and the
+/// virtual time it took.
+fn run_on_paused_clock<M, F>(make: M) -> (F::Output, Duration)
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future,
+    F::Output: Send + 'static,
+{
+    run_with_watchdog(Duration::from_secs(1), BLOCKED, move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .start_paused(true)
+            .build()
+            .expect("the grader could not build a tokio runtime");
+        catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async move {
+                let started = Instant::now();
+                let output = make().await;
+                (output, started.elapsed())
+            })
+        }))
+        .unwrap_or_else(|panic| {
+            if panic_message(&*panic).contains("runtime from within a runtime") {
+                panic!(
+                    "welcome_banner started a second runtime inside async code (a block_on \
+                     inside an async fn), and tokio panics on that: you are already in async \
+                     code, so .await the helpers' futures instead"
+                );
+            }
+            std::panic::resume_unwind(panic)
+        })
+    })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("")
+}
+
+#[test]
+fn greets_the_user_by_name_and_unread_count() {
+    for (user, expected) in [
+        (1, "Welcome back, Ada! You have 3 unread messages."),
+        (2, "Welcome back, Grace! You have 0 unread messages."),
+    ] {
+        let (banner, _) = run_on_paused_clock(move || welcome_banner(user));
+        assert_eq!(
+            banner, expected,
+            "welcome_banner({user}) built the wrong banner: it should use the name and the \
+             count the two helpers produce once awaited"
+        );
+    }
+}
+
+#[test]
+fn waits_for_both_lookups_on_the_runtime_clock() {
+    let (_, took) = run_on_paused_clock(|| welcome_banner(1));
+    // Sequential awaits take 150 + 100 ms; running both lookups at once (join!) takes 150 ms.
+    // Less means a lookup's wait never went through this runtime's timer.
+    assert!(
+        took >= Duration::from_millis(150),
+        "welcome_banner took {} ms of the runtime's (virtual) time, but the profile lookup \
+         alone waits 150 ms: the lookups did not run on this runtime (another runtime or \
+         thread blocked on?); simply .await them",
+        took.as_millis()
+    );
+    assert!(
+        took <= Duration::from_millis(250),
+        "welcome_banner took {} ms of virtual time, more than the 250 ms its two lookups \
+         need: await each helper's future once, and add no waits of your own",
+        took.as_millis()
+    );
+}

@@ -1,0 +1,204 @@
+use std::any::Any;
+use std::future::Future;
+use std::time::Duration;
+
+use asynclings_grading::prelude::*;
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+
+use crate::exercise::{Sensor, Shown, monitor};
+
+const BIAS: i32 = 5;
+const CALIBRATION_TIME: Duration = Duration::from_millis(1000);
+/// Readings come faster than calibration takes, and never at the very instant it ends.
+const EVERY: Duration = Duration::from_millis(300);
+
+/// What the display showed, and when (virtual time since the start).
+struct Log {
+    shown: Vec<(Duration, Shown)>,
+    returned_at: Duration,
+}
+
+/// The value of the `k`th reading (from 1).
+fn reading(k: u32) -> i32 {
+    10 * k as i32
+}
+
+/// Runs `monitor` on a paused clock while a feeder sends `count` readings, one every 300 ms,
+/// then closes the channel. Records what reaches the display and when.
+fn run_monitor(count: u32) -> Log {
+    let outcome = in_paused_runtime(
+        "the monitor kept the runtime busy, so (virtual) time could not move on: something \
+         in its loop is ready on every round (a closed channel's recv() keeps returning None: \
+         leave the loop then) or blocks the thread",
+        move || async move {
+            let start = Instant::now();
+            let (feed, readings) = mpsc::channel(16);
+            let (display, mut screen) = mpsc::unbounded_channel();
+            let sensor = Sensor {
+                calibration_time: CALIBRATION_TIME,
+                bias: BIAS,
+            };
+            let monitor = tokio::spawn(monitor(sensor, readings, display));
+            tokio::spawn(async move {
+                for k in 1..=count {
+                    sleep_until(start + EVERY * k).await;
+                    if feed.send(reading(k)).await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let recorder = tokio::spawn(async move {
+                let mut shown = Vec::new();
+                while let Some(item) = screen.recv().await {
+                    shown.push((start.elapsed(), item));
+                }
+                shown
+            });
+
+            let finished = monitor.await;
+            let returned_at = start.elapsed();
+            let shown = recorder.await.expect("the grader's recorder panicked");
+            finished
+                .map(|()| Log { shown, returned_at })
+                .map_err(|error| {
+                    let message = if error.is_panic() {
+                        panic_text(error.into_panic())
+                    } else {
+                        "cancelled".to_owned()
+                    };
+                    (returned_at, message)
+                })
+        },
+    );
+    match outcome {
+        Ok(log) => log,
+        Err((at, message)) if message.contains("after completion") => panic!(
+            "the monitor panicked at {at:?} of virtual time, right after calibration finished \
+             (\"{message}\"): select! polled the calibration future again after it had \
+             completed; switch its branch off once it is done (`, if bias.is_none()`) or fuse it"
+        ),
+        Err((at, message)) => panic!("the monitor panicked at {at:?} of virtual time: {message}"),
+    }
+}
+
+fn panic_text(payload: Box<dyn Any + Send>) -> String {
+    match payload.downcast::<String>() {
+        Ok(text) => *text,
+        Err(payload) => match payload.downcast::<&str>() {
+            Ok(text) => (*text).to_owned(),
+            Err(_) => "a panic without a message".to_owned(),
+        },
+    }
+}
+
+/// Runs `make()`'s future on a fresh current-thread runtime whose clock starts paused, on a
+/// watched thread: a loop that never waits never lets virtual time move on, and the watchdog
+/// turns that hang into a verdict.
+fn in_paused_runtime<T, Fut>(explanation: &str, make: impl FnOnce() -> Fut + Send + 'static) -> T
+where
+    T: Send + 'static,
+    Fut: Future<Output = T>,
+{
+    run_with_watchdog(Duration::from_millis(1500), explanation, move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .expect("the grader could not build a tokio runtime")
+            .block_on(make())
+    })
+}
+
+#[test]
+fn keeps_showing_readings_after_calibrating() {
+    let log = run_monitor(10);
+    let readings_shown = log
+        .shown
+        .iter()
+        .filter(|(_, item)| !matches!(item, Shown::Calibrated { .. }))
+        .count();
+    assert_eq!(
+        readings_shown, 10,
+        "10 readings came in over 3 s but {readings_shown} were shown: show each reading as \
+         it arrives, before and after calibration, until the channel closes"
+    );
+}
+
+#[test]
+fn calibrates_once_on_time_while_readings_flow() {
+    let log = run_monitor(10);
+    let calibrations: Vec<_> = log
+        .shown
+        .iter()
+        .filter(|(_, item)| matches!(item, Shown::Calibrated { .. }))
+        .collect();
+    assert!(
+        !calibrations.is_empty(),
+        "calibration never finished, though readings kept coming for 3 s (one every 300 ms; \
+         calibration takes 1 s): a calibration future created anew in each round of the loop \
+         starts its 1 s over with every reading; create it once before the loop and poll that \
+         same future through `&mut`"
+    );
+    assert_eq!(
+        calibrations.len(),
+        1,
+        "showed Calibrated {} times: the sensor calibrates once; after its future completed, \
+         switch its select! branch off instead of starting it again",
+        calibrations.len()
+    );
+    let (at, item) = calibrations[0];
+    assert_eq!(
+        *item,
+        Shown::Calibrated { bias: BIAS },
+        "calibration must show the bias the sensor reported"
+    );
+    assert_eq!(
+        *at, CALIBRATION_TIME,
+        "calibration, which takes 1 s, was shown at {at:?}: start it once, before the loop, \
+         and keep polling it while readings come in"
+    );
+}
+
+#[test]
+fn shows_each_reading_the_moment_it_arrives() {
+    let log = run_monitor(10);
+    let mut bias_shown = None;
+    let mut k = 0;
+    for (at, item) in &log.shown {
+        if let Shown::Calibrated { bias } = item {
+            bias_shown = Some(*bias);
+            continue;
+        }
+        k += 1;
+        let sent_at = EVERY * k;
+        assert_eq!(
+            *at, sent_at,
+            "the reading sent at {sent_at:?} was shown at {at:?}: the monitor was not reading \
+             the channel then; wait on readings and calibration together in one select!, so \
+             readings flow while the sensor calibrates"
+        );
+        let expected = match bias_shown {
+            None => Shown::Raw(reading(k)),
+            Some(bias) => Shown::Corrected(reading(k) - bias),
+        };
+        assert_eq!(
+            *item, expected,
+            "the reading sent at {sent_at:?} was shown as {item:?}, but expected {expected:?}: \
+             show Raw before calibration finished, Corrected (minus the bias) after"
+        );
+    }
+}
+
+#[test]
+fn returns_when_the_readings_stop_even_mid_calibration() {
+    // Two readings, the channel closes at 600 ms, before calibration is done.
+    let log = run_monitor(2);
+    assert_eq!(
+        log.returned_at,
+        EVERY * 2,
+        "the readings channel closed at 600 ms but the monitor returned at {:?}: leave the \
+         loop as soon as recv() returns None, even if calibration is still running",
+        log.returned_at
+    );
+}

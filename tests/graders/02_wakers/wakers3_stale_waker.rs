@@ -1,0 +1,137 @@
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use std::time::Duration;
+
+use asynclings_grading::prelude::*;
+
+use crate::exercise::{Alarm, alarm};
+
+const LIMIT_MM: u32 = 300;
+
+fn poll_alarm(alarm: &mut Pin<Box<Alarm>>, task: &CountingWaker) -> Poll<u32> {
+    alarm.as_mut().poll(&mut task.context())
+}
+
+/// Polls a dry alarm with `task`; it must wait.
+fn poll_dry(alarm: &mut Pin<Box<Alarm>>, task: &CountingWaker) {
+    assert!(
+        poll_alarm(alarm, task).is_pending(),
+        "the Alarm resolved before any level reached the limit: return Pending until it floods"
+    );
+}
+
+#[test]
+fn flood_wakes_the_task_that_polled_last() {
+    let (gauge, alarm) = alarm(LIMIT_MM);
+    let mut alarm = Box::pin(alarm);
+    let supervisor = CountingWaker::new();
+    let watcher = CountingWaker::new();
+
+    poll_dry(&mut alarm, &supervisor);
+    // The alarm has moved to another task, which polls it with its own waker.
+    poll_dry(&mut alarm, &watcher);
+    gauge.record(420);
+
+    assert!(
+        watcher.is_woken(),
+        "{}",
+        if supervisor.is_woken() {
+            "woke the waker from an earlier poll (stale), not the one from the latest poll: the \
+             task now awaiting the alarm sleeps forever; when the stored waker does not \
+             will_wake() cx.waker(), replace it"
+        } else {
+            "the flood woke nobody: keep the waker from the latest poll where record() can wake it"
+        }
+    );
+    assert_eq!(
+        poll_alarm(&mut alarm, &watcher),
+        Poll::Ready(420),
+        "woken by the flood, but the next poll did not return the level that tripped the alarm"
+    );
+}
+
+#[test]
+fn lets_go_of_the_waker_from_an_earlier_poll() {
+    let (_gauge, alarm) = alarm(LIMIT_MM);
+    let mut alarm = Box::pin(alarm);
+    let supervisor = CountingWaker::new();
+    let watcher = CountingWaker::new();
+
+    poll_dry(&mut alarm, &supervisor);
+    poll_dry(&mut alarm, &watcher);
+
+    let stale_copies = supervisor.copies_held();
+    let verdict = if watcher.copies_held() == 0 {
+        "kept the waker from an earlier poll (stale) and not the one from the latest poll: when \
+         the stored waker does not will_wake() cx.waker(), replace it"
+            .to_owned()
+    } else {
+        format!(
+            "still holds the waker from an earlier poll ({stale_copies} kept) next to the \
+             latest one: that task no longer awaits the alarm (waking it is wasted work, and \
+             the list grows with every new task); replace the stored waker instead of adding"
+        )
+    };
+    assert!(stale_copies == 0, "{verdict}");
+}
+
+#[test]
+fn keeps_its_waker_when_polled_again_by_the_same_task() {
+    const POLLS: usize = 100;
+    let (gauge, alarm) = alarm(LIMIT_MM);
+    let mut alarm = Box::pin(alarm);
+    let task = CountingWaker::new();
+
+    for _ in 0..POLLS {
+        poll_dry(&mut alarm, &task);
+    }
+    let clones = task.clone_count();
+    assert!(
+        task.copies_held() > 0,
+        "returned Pending but kept no waker: nothing will ever poll it again; store cx.waker() \
+         where record() can wake it"
+    );
+    assert!(
+        clones <= 1,
+        "cloned the waker on every poll ({clones} clones in {POLLS} polls by the same task): \
+         compare with will_wake and keep the one you have"
+    );
+    gauge.record(LIMIT_MM);
+    assert!(
+        task.is_woken(),
+        "the flood did not wake the task that polled: keep its waker where record() wakes it"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn alarm_moved_from_a_select_into_a_task_still_fires() {
+    let (gauge, mut alarm) = alarm(LIMIT_MM);
+
+    // The supervisor waits a while, then gives up and hands the alarm to a watcher task.
+    let early = tokio::select! {
+        level = &mut alarm => Some(level),
+        _ = tokio::time::sleep(Duration::from_millis(100)) => None,
+    };
+    assert!(
+        early.is_none(),
+        "the Alarm resolved before any level reached the limit: return Pending until it floods"
+    );
+    let watcher = tokio::spawn(alarm);
+    // Let the watcher poll the alarm once before the river rises.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    gauge.record(512);
+
+    match tokio::time::timeout(Duration::from_secs(60), watcher).await {
+        Ok(level) => assert_eq!(
+            level.expect("the watcher task panicked"),
+            512,
+            "the watcher got a different level than the one that tripped the alarm"
+        ),
+        Err(_) => panic!(
+            "the alarm, awaited first in a select! and then moved into a spawned task, flooded \
+             but the task never woke: the flood woke the select!'s stale waker; keep the waker \
+             from the latest poll"
+        ),
+    }
+}

@@ -1,0 +1,52 @@
+//! Wrong fix: drops `select!` and awaits the calibration before reading anything, so
+//! readings pile up in the channel while the sensor calibrates.
+// expect fail: was not reading the channel
+//! A sensor monitor.
+//!
+//! Raw readings stream in over a channel. Meanwhile the sensor calibrates itself, once: that
+//! takes `sensor.calibration_time`, and tells us the sensor's bias. `monitor` shows every
+//! reading on the display the moment it arrives: as `Raw` until calibration has finished,
+//! then as `Corrected`, with the bias subtracted. When calibration finishes, it shows
+//! `Calibrated` once. It returns when the readings channel closes.
+//!
+//! The loop waits on both at the same time with `tokio::select!`. The calibration future is
+//! created once, before the loop, and each round polls that same future through `&mut`.
+//!
+//! Done when: calibration is shown exactly once, at the right time, and every reading is
+//! shown when it arrives, before and after calibration.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::sleep;
+
+pub struct Sensor {
+    pub calibration_time: Duration,
+    pub bias: i32,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Shown {
+    Raw(i32),
+    Calibrated { bias: i32 },
+    Corrected(i32),
+}
+
+/// Zeroes the sensor: returns its bias once the calibration time has passed.
+async fn calibrate(sensor: &Sensor) -> i32 {
+    sleep(sensor.calibration_time).await;
+    sensor.bias
+}
+
+pub async fn monitor(
+    sensor: Sensor,
+    mut readings: mpsc::Receiver<i32>,
+    display: mpsc::UnboundedSender<Shown>,
+) {
+    // Calibrate first, then there is only one thing left to wait for.
+    let bias = calibrate(&sensor).await;
+    let _ = display.send(Shown::Calibrated { bias });
+    while let Some(raw) = readings.recv().await {
+        let _ = display.send(Shown::Corrected(raw - bias));
+    }
+}

@@ -1,0 +1,65 @@
+//! Wrong fix: creates a new calibration future in every round of the loop, so none is ever
+//! polled after completing, but each one starts its timer over.
+// expect fail: starts its 1 s over with every reading
+//! A sensor monitor.
+//!
+//! Raw readings stream in over a channel. Meanwhile the sensor calibrates itself, once: that
+//! takes `sensor.calibration_time`, and tells us the sensor's bias. `monitor` shows every
+//! reading on the display the moment it arrives: as `Raw` until calibration has finished,
+//! then as `Corrected`, with the bias subtracted. When calibration finishes, it shows
+//! `Calibrated` once. It returns when the readings channel closes.
+//!
+//! The loop waits on both at the same time with `tokio::select!`. The calibration future is
+//! created once, before the loop, and each round polls that same future through `&mut`.
+//!
+//! Done when: calibration is shown exactly once, at the right time, and every reading is
+//! shown when it arrives, before and after calibration.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::time::sleep;
+
+pub struct Sensor {
+    pub calibration_time: Duration,
+    pub bias: i32,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Shown {
+    Raw(i32),
+    Calibrated { bias: i32 },
+    Corrected(i32),
+}
+
+/// Zeroes the sensor: returns its bias once the calibration time has passed.
+async fn calibrate(sensor: &Sensor) -> i32 {
+    sleep(sensor.calibration_time).await;
+    sensor.bias
+}
+
+pub async fn monitor(
+    sensor: Sensor,
+    mut readings: mpsc::Receiver<i32>,
+    display: mpsc::UnboundedSender<Shown>,
+) {
+    let mut bias = None;
+
+    loop {
+        tokio::select! {
+            // A fresh calibration future each round can never be polled after it completed.
+            found = calibrate(&sensor), if bias.is_none() => {
+                bias = Some(found);
+                let _ = display.send(Shown::Calibrated { bias: found });
+            }
+            reading = readings.recv() => {
+                let Some(raw) = reading else { break };
+                let shown = match bias {
+                    Some(bias) => Shown::Corrected(raw - bias),
+                    None => Shown::Raw(raw),
+                };
+                let _ = display.send(shown);
+            }
+        }
+    }
+}
