@@ -21,12 +21,15 @@ pub struct Cli {
     #[arg(long, global = true, env = "ASYNCLINGS_COURSE", value_name = "DIR")]
     course: Option<PathBuf>,
 
+    /// Without a command, asynclings watches (as `asynclings watch`)
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// The learner's loop: grade the current exercise on every save, with hints and progress
+    Watch,
     /// List the exercises in order, with their status and your progress
     List,
     /// Grade an exercise (default: the current one) and explain what is wrong
@@ -68,7 +71,8 @@ enum DevCommand {
 /// Runs the command line; the result is the exit status.
 pub fn run(cli: Cli) -> Result<u8> {
     let course_dir = cli.course.as_deref();
-    match cli.command {
+    match cli.command.unwrap_or(Command::Watch) {
+        Command::Watch => crate::watch::run(&mut Session::open(course_dir)?),
         Command::List => commands::list::run(&Session::open(course_dir)?).map(|()| exit::SUCCESS),
         Command::Run { name } => {
             commands::run::run(&mut Session::open(course_dir)?, name.as_deref())

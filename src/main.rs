@@ -8,6 +8,7 @@ mod grade;
 mod progress;
 mod render;
 mod seal;
+mod watch;
 
 use std::process::ExitCode;
 

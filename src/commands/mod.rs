@@ -66,6 +66,17 @@ impl Session {
     }
 }
 
+/// A progress bar on stderr (hidden when stderr is not a terminal); `tick(done)` moves it.
+pub fn progress_bar(total: usize, label: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64).with_message(label.to_owned());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30.cyan/dim}] {pos}/{len} {elapsed}")
+            .expect("the template is valid")
+            .progress_chars("█▉░"),
+    );
+    bar
+}
+
 /// A status message from asynclings itself (not a verdict), on stderr.
 pub fn announce(message: &str) {
     eprintln!("{} {message}", style("asynclings:").cyan().bold());

@@ -5,13 +5,13 @@ use console::style;
 
 use super::{Session, announce};
 use crate::exit;
-use crate::grade::{Grader, SealPolicy, Subject};
+use crate::grade::{Control, Grader, SealPolicy, Subject};
 use crate::render;
 
 pub fn run(session: &mut Session, name: Option<&str>) -> Result<u8> {
     let exercise = session.exercise_or_current(name)?.clone();
     let grader = Grader::new(&session.course, SealPolicy::Enforce, &announce)?;
-    let grade = grader.grade(&exercise, &Subject::Exercise, false)?;
+    let grade = grader.grade(&exercise, &Subject::Exercise, false, &Control::default())?;
     print!("{}", render::verdict(&grade, &exercise));
     if !grade.passed() {
         println!(

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use console::style;
 
-use super::{Session, announce};
+use super::{Session, announce, progress_bar};
 use crate::exit;
 use crate::grade::batch::{Job, grade_all};
 use crate::grade::{Grade, GradeStatus, Grader, SealPolicy, Subject};
@@ -27,7 +27,9 @@ pub fn run(session: &mut Session, solutions: bool) -> Result<u8> {
         })
         .collect();
     let what = if solutions { "solutions" } else { "exercises" };
-    let grades = grade_all(&grader, &jobs, &format!("grading {} {what}", jobs.len()))?;
+    let bar = progress_bar(jobs.len(), &format!("grading {} {what}", jobs.len()));
+    let grades = grade_all(&grader, &jobs, &|done| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
     print_table(&grades, &jobs);
     let passed = grades.iter().filter(|g| g.passed()).count();
     if !solutions {

@@ -1,15 +1,13 @@
 //! Grading many files at once, a few at a time (each grade already runs its checks in
-//! parallel), with a progress bar on the terminal.
+//! parallel).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
-use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
-
-use super::{Grade, Grader, Subject};
+use super::{Control, Grade, Grader, Subject};
 use crate::course::Exercise;
+use anyhow::Result;
 
 /// One grade to make.
 pub struct Job<'a> {
@@ -19,14 +17,13 @@ pub struct Job<'a> {
     pub clippy: bool,
 }
 
-/// Grades every job; results are in the jobs' order.
-pub fn grade_all(grader: &Grader<'_>, jobs: &[Job<'_>], label: &str) -> Result<Vec<Grade>> {
-    let bar = ProgressBar::new(jobs.len() as u64).with_message(label.to_owned());
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30.cyan/dim}] {pos}/{len} {elapsed}")
-            .expect("the template is valid")
-            .progress_chars("█▉░"),
-    );
+/// Grades every job; results are in the jobs' order. `on_graded` is told how many are done.
+pub fn grade_all(
+    grader: &Grader<'_>,
+    jobs: &[Job<'_>],
+    on_graded: &(dyn Fn(usize) + Sync),
+) -> Result<Vec<Grade>> {
+    let graded = AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Grade>>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());
@@ -39,14 +36,14 @@ pub fn grade_all(grader: &Grader<'_>, jobs: &[Job<'_>], label: &str) -> Result<V
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(index) else { break };
-                    let grade = grader.grade(job.exercise, &job.subject, job.clippy);
+                    let grade =
+                        grader.grade(job.exercise, &job.subject, job.clippy, &Control::default());
                     results.lock().expect("no worker panics holding the lock")[index] = Some(grade);
-                    bar.inc(1);
+                    on_graded(graded.fetch_add(1, Ordering::Relaxed) + 1);
                 }
             });
         }
     });
-    bar.finish_and_clear();
     results
         .into_inner()
         .expect("no worker panicked")

@@ -5,9 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use cargo_metadata::diagnostic::{Diagnostic as RustcDiagnostic, DiagnosticLevel};
 
+use super::execute::{self, Cancel, Ending, Limits};
 use super::report::Diagnostic;
 use super::toolchain::Toolchain;
 
@@ -31,6 +32,7 @@ pub fn compile(
     toolchain: &Toolchain,
     course_root: &Path,
     job: &CompileJob<'_>,
+    cancel: &Cancel,
 ) -> Result<Compiled> {
     let compiler = if job.clippy {
         &toolchain.clippy_driver
@@ -64,12 +66,11 @@ pub fn compile(
         // Messages and panic locations name files relative to the course, as the learner sees them.
         .arg("--remap-path-prefix")
         .arg(format!("{}/=", course_root.display()));
-    let output = command
-        .output()
-        .with_context(|| format!("cannot run {}", compiler.display()))?;
+    // Run like a check: in its own process group, killed at once if the grade is cancelled.
+    let finished = execute::run_all(vec![command], Limits::compiler(), 1, cancel)?.remove(0);
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
-    for line in String::from_utf8_lossy(&output.stderr).lines() {
+    for line in finished.stderr.text.lines() {
         let Ok(diagnostic) = serde_json::from_str::<RustcDiagnostic>(line) else {
             continue;
         };
@@ -83,7 +84,7 @@ pub fn compile(
     errors.retain(|e| e.file.is_some() || !e.message.starts_with("aborting due to"));
     warnings.retain(|w| w.file.is_some());
     Ok(Compiled {
-        success: output.status.success(),
+        success: finished.ending == Ending::Exited(0),
         errors,
         warnings,
     })

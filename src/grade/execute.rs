@@ -15,9 +15,39 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
+
+/// How often a running batch looks at its [`Cancel`] flag.
+const CANCEL_POLL: Duration = Duration::from_millis(20);
+
+/// Lets another thread stop a batch: its process groups are killed and [`run_all`] returns
+/// [`Cancelled`]. (The learner saved again: the running grade is stale.)
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The error of a cancelled batch.
+#[derive(Debug)]
+pub struct Cancelled;
+
+impl std::fmt::Display for Cancelled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("cancelled")
+    }
+}
+
+impl std::error::Error for Cancelled {}
 
 /// How long and how loud a process may be.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +63,16 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// A compiler: plenty of time, and every line of its messages.
+    pub fn compiler() -> Self {
+        Self {
+            time: Duration::from_secs(600),
+            grace: Duration::from_millis(250),
+            kept_output: 64 * 1024 * 1024,
+            flood: 256 * 1024 * 1024,
+        }
+    }
+
     pub fn with_time(time: Duration) -> Self {
         Self {
             time,
@@ -85,7 +125,12 @@ struct Running {
 }
 
 /// Runs `commands`, at most `parallel` at a time, each under `limits`; results in order.
-pub fn run_all(commands: Vec<Command>, limits: Limits, parallel: usize) -> Result<Vec<Finished>> {
+pub fn run_all(
+    commands: Vec<Command>,
+    limits: Limits,
+    parallel: usize,
+    cancel: &Cancel,
+) -> Result<Vec<Finished>> {
     let total = commands.len();
     let mut pending = commands.into_iter().enumerate();
     let mut running: Vec<Option<Running>> = (0..total).map(|_| None).collect();
@@ -107,7 +152,9 @@ pub fn run_all(commands: Vec<Command>, limits: Limits, parallel: usize) -> Resul
             .map(|r| deadline_of(r, limits))
             .min()
             .unwrap_or_else(|| Instant::now() + limits.time);
-        let wait = next_deadline.saturating_duration_since(Instant::now());
+        let wait = next_deadline
+            .saturating_duration_since(Instant::now())
+            .min(CANCEL_POLL);
         match inbox.recv_timeout(wait) {
             Ok(Event::Exited(index, status)) => {
                 let run = running[index].take().expect("a process exits once");
@@ -125,6 +172,12 @@ pub fn run_all(commands: Vec<Command>, limits: Limits, parallel: usize) -> Resul
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => unreachable!("we hold a sender"),
+        }
+        if cancel.is_cancelled() {
+            for run in running.iter().flatten() {
+                let _ = killpg(run.pid, Signal::SIGKILL);
+            }
+            bail!(Cancelled);
         }
         escalate(&mut running, limits);
     }
@@ -297,6 +350,7 @@ mod tests {
             vec![sh("echo out; echo err >&2; exit 3")],
             limits(20_000),
             1,
+            &Cancel::default(),
         )
         .unwrap();
         assert_eq!(done[0].ending, Ending::Exited(3));
@@ -313,7 +367,7 @@ mod tests {
             "trap '' TERM; (sleep 2; touch {}) & sleep 60",
             marker.display()
         );
-        let done = run_all(vec![sh(&script)], limits(300), 1).unwrap();
+        let done = run_all(vec![sh(&script)], limits(300), 1, &Cancel::default()).unwrap();
         assert_eq!(done[0].ending, Ending::TimedOut);
         assert!(done[0].took < Duration::from_secs(20));
         thread::sleep(Duration::from_millis(2500));
@@ -325,7 +379,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let marker = dir.path().join("orphan");
         let script = format!("(sleep 2; touch {}) & exit 0", marker.display());
-        let done = run_all(vec![sh(&script)], limits(20_000), 1).unwrap();
+        let done = run_all(vec![sh(&script)], limits(20_000), 1, &Cancel::default()).unwrap();
         assert_eq!(done[0].ending, Ending::Exited(0));
         thread::sleep(Duration::from_millis(2500));
         assert!(!marker.exists(), "an orphan outlived its test");
@@ -333,22 +387,53 @@ mod tests {
 
     #[test]
     fn stops_a_print_loop_and_keeps_a_bounded_head() {
-        let done = run_all(vec![sh("yes 'spam'")], limits(20_000), 1).unwrap();
+        let done = run_all(
+            vec![sh("yes 'spam'")],
+            limits(20_000),
+            1,
+            &Cancel::default(),
+        )
+        .unwrap();
         assert_eq!(done[0].ending, Ending::Flooded);
         assert_eq!(done[0].stdout.text.len(), 64 * 1024);
         assert!(done[0].stdout.dropped > 0);
     }
 
     #[test]
+    fn a_cancelled_batch_kills_its_processes_at_once() {
+        let cancel = Cancel::default();
+        let trigger = cancel.clone();
+        thread::spawn(move || {
+            thread::sleep(Duration::from_millis(200));
+            trigger.cancel();
+        });
+        let started = Instant::now();
+        let result = run_all(
+            vec![sh("sleep 60"), sh("sleep 60")],
+            limits(60_000),
+            2,
+            &cancel,
+        );
+        assert!(result.unwrap_err().downcast_ref::<Cancelled>().is_some());
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
     fn reports_crashes_by_signal() {
-        let done = run_all(vec![sh("kill -SEGV $$")], limits(20_000), 1).unwrap();
+        let done = run_all(
+            vec![sh("kill -SEGV $$")],
+            limits(20_000),
+            1,
+            &Cancel::default(),
+        )
+        .unwrap();
         assert_eq!(done[0].ending, Ending::Signaled(11));
     }
 
     #[test]
     fn keeps_results_in_order_when_run_in_parallel() {
         let commands = vec![sh("sleep 0.3; echo a"), sh("echo b"), sh("echo c")];
-        let done = run_all(commands, limits(20_000), 2).unwrap();
+        let done = run_all(commands, limits(20_000), 2, &Cancel::default()).unwrap();
         let texts: Vec<_> = done.iter().map(|d| d.stdout.text.as_str()).collect();
         assert_eq!(texts, ["a\n", "b\n", "c\n"]);
     }

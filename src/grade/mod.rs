@@ -18,11 +18,36 @@ use crate::course::{Course, Exercise};
 use crate::seal::{SEAL_FILE, Seal, helper_files};
 use compile::{CompileJob, WorkFiles};
 use execute::Limits;
+pub use execute::{Cancel, Cancelled};
 pub use report::{Check, CheckStatus, Diagnostic, Grade, GradeStatus};
 use toolchain::Toolchain;
 
 /// At most this many checks of one grade run at once; more would only fight over the CPU.
 const PARALLEL_CHECKS: usize = 8;
+
+/// How a caller follows and steers a grade in flight.
+#[derive(Default)]
+pub struct Control {
+    /// Stops the grade from another thread.
+    pub cancel: Cancel,
+    /// Told when the grade moves on, for a status line.
+    pub on_phase: Option<Box<dyn Fn(Phase) + Send + Sync>>,
+}
+
+impl Control {
+    fn phase(&self, phase: Phase) {
+        if let Some(on_phase) = &self.on_phase {
+            on_phase(phase);
+        }
+    }
+}
+
+/// Where a grade is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Compiling,
+    Running { checks: usize },
+}
 
 /// What is being graded against an exercise's hidden tests.
 #[derive(Debug, Clone)]
@@ -68,7 +93,15 @@ impl<'a> Grader<'a> {
 
     /// Grades `subject` with `exercise`'s hidden tests. `clippy` forces lint enforcement (for
     /// solutions in `dev check`); otherwise the exercise's setting decides.
-    pub fn grade(&self, exercise: &Exercise, subject: &Subject, clippy: bool) -> Result<Grade> {
+    /// `control.cancel` stops the grade from another thread (its processes are killed and the
+    /// result is an error that downcasts to [`Cancelled`]).
+    pub fn grade(
+        &self,
+        exercise: &Exercise,
+        subject: &Subject,
+        clippy: bool,
+        control: &Control,
+    ) -> Result<Grade> {
         let started = Instant::now();
         let (file, key) = match subject {
             Subject::Exercise => (exercise.file(), format!("exercise-{}", exercise.name())),
@@ -97,7 +130,7 @@ impl<'a> Grader<'a> {
             grade.status = GradeStatus::Tampered;
             grade.tampered = tampered;
         } else {
-            self.compile_and_run(exercise, &file, &key, clippy, &mut grade)?;
+            self.compile_and_run(exercise, &file, &key, clippy, control, &mut grade)?;
         }
         grade.duration = started.elapsed();
         Ok(grade)
@@ -124,6 +157,7 @@ impl<'a> Grader<'a> {
         file: &Path,
         key: &str,
         clippy: bool,
+        control: &Control,
         grade: &mut Grade,
     ) -> Result<()> {
         let work = WorkFiles::new(&self.course.work_dir(), key);
@@ -145,6 +179,7 @@ impl<'a> Grader<'a> {
             &work.root,
             &crate_root(self.course, file, &exercise.grader()),
         )?;
+        control.phase(Phase::Compiling);
         let compiled = compile::compile(
             &self.toolchain,
             &self.course.root,
@@ -154,6 +189,7 @@ impl<'a> Grader<'a> {
                 incremental: &work.incremental,
                 clippy,
             },
+            &control.cancel,
         )?;
         if !compiled.success {
             grade.status = GradeStatus::CompileError;
@@ -181,7 +217,10 @@ impl<'a> Grader<'a> {
             })
             .collect();
         let limits = Limits::with_time(exercise.info.time_limit);
-        let finished = execute::run_all(commands, limits, PARALLEL_CHECKS)?;
+        control.phase(Phase::Running {
+            checks: tests.len(),
+        });
+        let finished = execute::run_all(commands, limits, PARALLEL_CHECKS, &control.cancel)?;
         grade.checks = tests
             .iter()
             .zip(&finished)

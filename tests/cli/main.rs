@@ -2,6 +2,7 @@
 //! and the exit statuses.
 
 mod support;
+mod watching;
 
 mod course_errors;
 mod dev_check;
@@ -9,3 +10,4 @@ mod hints_and_reset;
 mod progress_file;
 mod run;
 mod verify;
+mod watch;

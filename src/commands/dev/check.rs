@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use console::style;
 
 use super::{fixtures, layout};
-use crate::commands::announce;
+use crate::commands::{announce, progress_bar};
 use crate::course::Course;
 use crate::exit;
 use crate::grade::batch::{Job, grade_all};
@@ -57,7 +57,9 @@ pub fn run(course: &Course) -> Result<u8> {
             });
         }
     }
-    let grades = grade_all(&grader, &jobs, &format!("grading {} files", jobs.len()))?;
+    let bar = progress_bar(jobs.len(), &format!("grading {} files", jobs.len()));
+    let grades = grade_all(&grader, &jobs, &|done| bar.set_position(done as u64))?;
+    bar.finish_and_clear();
 
     let mut shipped = Vec::new();
     let mut solutions = Vec::new();
