@@ -4,13 +4,19 @@
 //! `cargo bench --bench save_to_verdict -- [--edits N]`
 //!
 //! It copies this course to a temp folder (sharing the compiled dependencies), warms up once,
-//! then edits files the way a learner does and times `asynclings run` from just before the
-//! write to the verdict. Two cases: a passing tokio exercise (its solution, with a changing
-//! comment so every grade really recompiles) and a compile error.
+//! then edits files the way a learner does, in two modes:
+//! - `run`: `asynclings run NAME`, from just before the write to its exit (verdict printed);
+//! - `watch`: a running `asynclings watch` (plain output), from just before the write to the
+//!   verdict line, debounce included.
+//!
+//! Two cases each: a passing tokio exercise (its solution, with a changing comment so every
+//! grade really recompiles) and a compile error. Last, watch's idle CPU and memory.
 //! Set ASYNCLINGS_BIN to time another build of the binary (say, the debug one).
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 const PASSING: &str = "intro1_await";
@@ -28,8 +34,13 @@ fn main() {
     let course = CourseCopy::new();
     println!("binary: {}", binary.display());
     println!(
-        "machine: {} cores",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "machine: {} cores, load average {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split(' ')
+            .next()
+            .unwrap_or("?")
     );
 
     let passing = course.exercise_file(PASSING);
@@ -40,59 +51,37 @@ fn main() {
             .join(format!("solutions/00_intro/{PASSING}.rs")),
     )
     .unwrap();
-    let samples = measure(
-        edits,
-        &binary,
-        &course,
-        PASSING,
-        |round| {
-            std::fs::write(&passing, format!("{solution}\n// edit {round}\n")).unwrap();
-        },
-        0,
-    );
-    report(&format!("passing tokio exercise ({PASSING})"), &samples);
-
+    let edit_passing =
+        |round: usize| std::fs::write(&passing, format!("{solution}\n// edit {round}\n")).unwrap();
     let broken = course.exercise_file(BROKEN);
     let shipped = std::fs::read_to_string(&broken).unwrap();
-    let samples = measure(
-        edits,
-        &binary,
-        &course,
-        BROKEN,
-        |round| {
-            std::fs::write(
-                &broken,
-                format!("{shipped}\npub fn oops() -> u32 {{ \"edit {round}\" }}\n"),
-            )
-            .unwrap();
-        },
-        1,
-    );
-    report(&format!("compile error ({BROKEN})"), &samples);
-}
+    let edit_broken = |round: usize| {
+        std::fs::write(
+            &broken,
+            format!("{shipped}\npub fn oops() -> u32 {{ \"edit {round}\" }}\n"),
+        )
+        .unwrap()
+    };
 
-/// Grades once to warm up, then `edits` times after `edit(round)`; returns the durations.
-fn measure(
-    edits: usize,
-    binary: &Path,
-    course: &CourseCopy,
-    name: &str,
-    edit: impl Fn(usize),
-    expected: i32,
-) -> Vec<Duration> {
-    edit(0);
-    course.grade(binary, name, expected);
-    (1..=edits)
-        .map(|round| {
-            let started = Instant::now();
-            edit(round);
-            course.grade(binary, name, expected);
-            let took = started.elapsed();
-            // Let the file system's mtime granularity and the machine settle between saves.
-            std::thread::sleep(Duration::from_millis(50));
-            took
-        })
-        .collect()
+    report(
+        &format!("run, passing tokio exercise ({PASSING})"),
+        &course.time_runs(&binary, PASSING, 0, edits, &edit_passing),
+    );
+    report(
+        &format!("run, compile error ({BROKEN})"),
+        &course.time_runs(&binary, BROKEN, 1, edits, &edit_broken),
+    );
+
+    let watch = WatchProcess::start(&binary, &course, PASSING);
+    report(
+        &format!("watch, passing tokio exercise ({PASSING})"),
+        &watch.time_saves(PASSING, edits, &edit_passing),
+    );
+    report(
+        &format!("watch, compile error ({BROKEN})"),
+        &watch.time_saves(BROKEN, edits, &edit_broken),
+    );
+    watch.idle(Duration::from_secs(10));
 }
 
 fn report(case: &str, samples: &[Duration]) {
@@ -122,16 +111,13 @@ impl CourseCopy {
         }
         let info = std::fs::read_to_string(repo.join("info.toml")).unwrap();
         let manifest = repo.join("course/Cargo.toml");
+        let dependencies = format!(
+            "format = 1\ndependencies = {:?}",
+            manifest.display().to_string()
+        );
         std::fs::write(
             dir.path().join("info.toml"),
-            info.replacen(
-                "format = 1",
-                &format!(
-                    "format = 1\ndependencies = {:?}",
-                    manifest.display().to_string()
-                ),
-                1,
-            ),
+            info.replacen("format = 1", &dependencies, 1),
         )
         .unwrap();
         Self { dir }
@@ -146,19 +132,136 @@ impl CourseCopy {
             .unwrap()
     }
 
-    fn grade(&self, binary: &Path, name: &str, expected: i32) {
-        let output = Command::new(binary)
-            .args(["run", name])
-            .current_dir(self.dir.path())
-            .output()
+    /// Times `edits` rounds of edit + `asynclings run NAME` (after one warm-up round).
+    fn time_runs(
+        &self,
+        binary: &Path,
+        name: &str,
+        expected: i32,
+        edits: usize,
+        edit: &dyn Fn(usize),
+    ) -> Vec<Duration> {
+        let grade = || {
+            let output = Command::new(binary)
+                .args(["run", name])
+                .current_dir(self.dir.path())
+                .output()
+                .unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(expected),
+                "{}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+        };
+        edit(0);
+        grade();
+        (1..=edits)
+            .map(|round| {
+                // Let the machine settle between saves, as a learner's typing does.
+                std::thread::sleep(Duration::from_millis(200));
+                let started = Instant::now();
+                edit(round);
+                grade();
+                started.elapsed()
+            })
+            .collect()
+    }
+}
+
+/// A running `asynclings watch` and its output lines.
+struct WatchProcess {
+    child: Child,
+    lines: Receiver<String>,
+}
+
+impl WatchProcess {
+    fn start(binary: &Path, course: &CourseCopy, current: &str) -> Self {
+        let state = format!("# asynclings progress, format 1\ncurrent {current}\n");
+        std::fs::write(course.dir.path().join(".asynclings-state.txt"), state).unwrap();
+        let mut child = Command::new(binary)
+            .arg("watch")
+            .current_dir(course.dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
             .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(expected),
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
+        let stdout = child.stdout.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        let watch = Self { child, lines };
+        watch.next_verdict(current);
+        watch
+    }
+
+    fn next_verdict(&self, name: &str) {
+        let prefix = format!("verdict {name} ");
+        while !self
+            .lines
+            .recv_timeout(Duration::from_secs(60))
+            .expect("watch prints a verdict")
+            .starts_with(&prefix)
+        {}
+    }
+
+    /// Times `edits` rounds of edit → verdict line (after one warm-up round).
+    fn time_saves(&self, name: &str, edits: usize, edit: &dyn Fn(usize)) -> Vec<Duration> {
+        edit(0);
+        self.next_verdict(name);
+        (1..=edits)
+            .map(|round| {
+                std::thread::sleep(Duration::from_millis(200));
+                let started = Instant::now();
+                edit(round);
+                self.next_verdict(name);
+                started.elapsed()
+            })
+            .collect()
+    }
+
+    /// CPU time and memory of a watch with nothing to do.
+    fn idle(&self, period: Duration) {
+        let pid = self.child.id();
+        let cpu_ticks = || {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let fields: Vec<&str> = stat
+                .rsplit(')')
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            // utime and stime (fields 14 and 15 of /proc/PID/stat), in 1/100 s.
+            fields.get(11..13).map_or(0, |f| {
+                f.iter().map(|v| v.parse::<u64>().unwrap_or(0)).sum::<u64>()
+            })
+        };
+        std::thread::sleep(Duration::from_secs(1));
+        let before = cpu_ticks();
+        std::thread::sleep(period);
+        let ticks = cpu_ticks() - before;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))
+            .map_or("?".into(), |l| l[6..].trim().to_owned());
+        println!(
+            "watch idle: {} ms of CPU in {} s ({:.2}% of a core), resident memory {rss}",
+            ticks * 10,
+            period.as_secs(),
+            ticks as f64 / period.as_secs_f64()
         );
+    }
+}
+
+impl Drop for WatchProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
