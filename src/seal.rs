@@ -1,6 +1,7 @@
 //! The seal: fingerprints of the hidden files and of the shipped exercises.
 //!
-//! Fingerprints are git blob ids (`git hash-object FILE` prints the same), which serves two
+//! Hidden files: each exercise's grader, its clippy.toml if any, and the grading helpers'
+//! sources inside the course. Fingerprints are git blob ids (`git hash-object FILE` prints the same), which serves two
 //! purposes: a grade compares the hidden tests and grading helpers against them and says
 //! "tampered" instead of passing a learner who edited a hidden test; and `asynclings reset`
 //! finds the shipped version of an exercise in git's object store by its id.
@@ -81,7 +82,8 @@ impl Seal {
         let hidden = course
             .exercises
             .iter()
-            .map(|e| course.path(&e.grader()))
+            .flat_map(|e| [Some(course.path(&e.grader())), course.clippy_config(e)])
+            .flatten()
             .chain(helper_files(course, toolchain));
         for path in hidden {
             if let (Some(rel), Some(id)) = (relative(course, &path), file_id(&path)) {

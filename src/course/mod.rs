@@ -11,6 +11,8 @@ pub use info::{ExerciseInfo, Info, InfoError};
 use crate::exit::UsageError;
 
 pub const INFO_FILE: &str = "info.toml";
+/// Clippy's configuration file, looked up per chapter, then for the course.
+pub const CLIPPY_CONFIG: &str = "clippy.toml";
 
 /// A loaded course, rooted at the folder that holds `info.toml`.
 pub struct Course {
@@ -147,6 +149,17 @@ impl Course {
             }
             None => format!("no exercise named `{name}`; `asynclings list` shows them all"),
         }))
+    }
+
+    /// The `clippy.toml` that configures `exercise`'s lints: its chapter's if there is one (for
+    /// lints that fit one chapter, such as `disallowed-methods` for `std::thread::sleep` in async
+    /// code), else the course's. It is a hidden file: sealed like the graders.
+    pub fn clippy_config(&self, exercise: &Exercise) -> Option<PathBuf> {
+        let chapter = Path::new("exercises").join(exercise.chapter());
+        [self.path(&chapter), self.root.clone()]
+            .into_iter()
+            .map(|folder| folder.join(CLIPPY_CONFIG))
+            .find(|file| file.is_file())
     }
 
     /// The folder where asynclings keeps generated files (crate roots, test binaries).

@@ -20,6 +20,8 @@ pub struct CompileJob<'a> {
     pub incremental: &'a Path,
     /// Compile with clippy-driver, so clippy's lints are reported as warnings.
     pub clippy: bool,
+    /// The folder whose `clippy.toml` configures clippy (say, `disallowed-methods`).
+    pub clippy_config: Option<&'a Path>,
 }
 
 pub struct Compiled {
@@ -40,6 +42,9 @@ pub fn compile(
         &toolchain.rustc
     };
     let mut command = Command::new(compiler);
+    if let Some(folder) = job.clippy_config {
+        command.env("CLIPPY_CONF_DIR", folder);
+    }
     command
         .current_dir(course_root)
         .args([

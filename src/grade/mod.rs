@@ -146,6 +146,7 @@ impl<'a> Grader<'a> {
             )]);
         };
         let mut files = vec![self.course.path(&exercise.grader())];
+        files.extend(self.course.clippy_config(exercise));
         files.extend(helper_files(self.course, &self.toolchain));
         let tampered = seal.tampered(self.course, &files);
         (!tampered.is_empty()).then_some(tampered)
@@ -188,6 +189,11 @@ impl<'a> Grader<'a> {
                 binary: &work.binary,
                 incremental: &work.incremental,
                 clippy,
+                clippy_config: self
+                    .course
+                    .clippy_config(exercise)
+                    .as_deref()
+                    .and_then(Path::parent),
             },
             &control.cancel,
         )?;

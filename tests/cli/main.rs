@@ -7,6 +7,7 @@ mod watching;
 mod course_errors;
 mod dev_check;
 mod hints_and_reset;
+mod lints;
 mod progress_file;
 mod run;
 mod verify;

@@ -3,7 +3,7 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::course::Course;
+use crate::course::{CLIPPY_CONFIG, Course};
 use crate::grade::toolchain::collect_files;
 
 /// Every disagreement between `info.toml` and the course's folders.
@@ -33,6 +33,10 @@ pub fn problems(course: &Course) -> Vec<String> {
         expected.extend(fixtures);
     }
     for chapter in &chapters {
+        let config = Path::new("exercises").join(chapter).join(CLIPPY_CONFIG);
+        if course.path(&config).is_file() {
+            expected.insert(config);
+        }
         let readme = Path::new("exercises").join(chapter).join("README.md");
         if !course.path(&readme).is_file() {
             problems.push(format!("chapter {chapter} has no {}", readme.display()));
