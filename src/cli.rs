@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::commands::{self, Session};
 use crate::course::Course;
 use crate::exit;
+use crate::results;
 
 #[derive(Parser)]
 #[command(
@@ -51,6 +52,8 @@ enum Command {
         /// Grade the solutions/ folder against the same hidden tests instead
         #[arg(long)]
         solutions: bool,
+        #[command(flatten)]
+        output: results::VerifyOutput,
     },
     /// Instructor tools
     Dev {
@@ -63,7 +66,14 @@ enum Command {
 enum DevCommand {
     /// Prove the course honest: files agree with info.toml, exercises fail as shipped,
     /// solutions pass clean, wrong fixes are rejected with their explanation, seal is current
-    Check,
+    Check {
+        /// Output format; a machine format goes to stdout, and the report to stderr
+        #[arg(long, value_enum, default_value_t)]
+        format: results::Format,
+    },
+    /// Scaffold a new exercise: its file, solution, hidden tests, a wrong fix, its info.toml
+    /// entry (after its chapter's last exercise) and, where the course has them, its editor target
+    New(commands::dev::NewArgs),
     /// Record the hidden tests and shipped exercises as they are now (tests/seal.toml)
     Seal,
 }
@@ -84,13 +94,14 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Reset { name } => {
             commands::reset::run(&Session::open(course_dir)?, &name).map(|()| exit::SUCCESS)
         }
-        Command::Verify { solutions } => {
-            commands::verify::run(&mut Session::open(course_dir)?, solutions)
+        Command::Verify { solutions, output } => {
+            commands::verify::run(&mut Session::open(course_dir)?, solutions, &output)
         }
         Command::Dev { command } => {
             let course = Course::load(&Course::locate(course_dir)?)?;
             match command {
-                DevCommand::Check => commands::dev::check(&course),
+                DevCommand::Check { format } => commands::dev::check(&course, format),
+                DevCommand::New(args) => commands::dev::new(&course, &args).map(|()| exit::SUCCESS),
                 DevCommand::Seal => commands::dev::seal(&course).map(|()| exit::SUCCESS),
             }
         }

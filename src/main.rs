@@ -7,6 +7,7 @@ mod exit;
 mod grade;
 mod progress;
 mod render;
+mod results;
 mod seal;
 mod watch;
 

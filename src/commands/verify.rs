@@ -1,4 +1,8 @@
-//! `asynclings verify [--solutions]`: grade every exercise (or every solution) and sum up.
+//! `asynclings verify [--solutions] [--format F]`: grade every exercise (or every solution)
+//! and sum up, for people or (`--format`) for CI and GitHub Classroom.
+
+use std::fmt::Write as _;
+use std::time::Instant;
 
 use anyhow::Result;
 use console::style;
@@ -8,8 +12,11 @@ use crate::exit;
 use crate::grade::batch::{Job, grade_all};
 use crate::grade::{Grade, GradeStatus, Grader, SealPolicy, Subject};
 use crate::render;
+use crate::results::{self, Document, Entry, Role, VerifyOutput};
 
-pub fn run(session: &mut Session, solutions: bool) -> Result<u8> {
+pub fn run(session: &mut Session, solutions: bool, output: &VerifyOutput) -> Result<u8> {
+    output.validate()?;
+    let started = Instant::now();
     let grader = Grader::new(&session.course, SealPolicy::Enforce, &announce)?;
     let subject = if solutions {
         Subject::Solution
@@ -30,7 +37,7 @@ pub fn run(session: &mut Session, solutions: bool) -> Result<u8> {
     let bar = progress_bar(jobs.len(), &format!("grading {} {what}", jobs.len()));
     let grades = grade_all(&grader, &jobs, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
-    print_table(&grades, &jobs);
+    results::human(!output.is_human(), &table(&grades, &jobs));
     let passed = grades.iter().filter(|g| g.passed()).count();
     if !solutions {
         for grade in grades.iter().filter(|g| g.passed()) {
@@ -38,7 +45,30 @@ pub fn run(session: &mut Session, solutions: bool) -> Result<u8> {
         }
         session.progress.save()?;
     }
-    println!("\n{passed} of {} {what} pass.", grades.len());
+    let summary = format!("\n{passed} of {} {what} pass.\n", grades.len());
+    results::human(!output.is_human(), &summary);
+    let entries = jobs
+        .iter()
+        .zip(&grades)
+        .map(|(job, grade)| {
+            let role = if solutions {
+                Role::Solution
+            } else {
+                Role::Exercise
+            };
+            let problem = results::schema::verify_problem(grade);
+            Entry::new(job.exercise, grade, role, Some("pass"), problem)
+        })
+        .collect();
+    let command = if solutions {
+        "verify --solutions"
+    } else {
+        "verify"
+    };
+    let document = Document::new(command, started.elapsed(), entries, Vec::new());
+    if let Some(text) = output.render(&document) {
+        print!("{text}");
+    }
     Ok(if passed == grades.len() {
         exit::SUCCESS
     } else {
@@ -46,7 +76,8 @@ pub fn run(session: &mut Session, solutions: bool) -> Result<u8> {
     })
 }
 
-fn print_table(grades: &[Grade], jobs: &[Job<'_>]) {
+fn table(grades: &[Grade], jobs: &[Job<'_>]) -> String {
+    let mut out = String::new();
     let width = grades.iter().map(|g| g.exercise.len()).max().unwrap_or(0);
     for (grade, job) in grades.iter().zip(jobs) {
         let mark = if grade.passed() {
@@ -64,7 +95,8 @@ fn print_table(grades: &[Grade], jobs: &[Job<'_>]) {
         } else {
             format!("{passed}/{}", grade.checks.len())
         };
-        println!(
+        let _ = writeln!(
+            out,
             "{mark} {:<width$}  {:<14} {:<14} {:>5}  {:>5.1} s",
             grade.exercise,
             job.exercise.chapter(),
@@ -78,10 +110,11 @@ fn print_table(grades: &[Grade], jobs: &[Job<'_>]) {
         .filter(|g| g.status != GradeStatus::Pass)
         .collect();
     if !failures.is_empty() {
-        println!();
+        out.push('\n');
         for grade in failures {
             if let Some(reason) = render::first_reason(grade) {
-                println!(
+                let _ = writeln!(
+                    out,
                     "  {} {}",
                     style(format!("{}:", grade.exercise)).bold(),
                     reason
@@ -89,4 +122,5 @@ fn print_table(grades: &[Grade], jobs: &[Job<'_>]) {
             }
         }
     }
+    out
 }

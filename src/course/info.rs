@@ -186,14 +186,16 @@ impl Location {
     }
 }
 
-fn is_identifier(name: &str) -> bool {
+/// A valid exercise name: lowercase letters, digits and `_`, starting with a letter.
+pub fn is_identifier(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_lowercase())
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
-fn is_chapter(chapter: &str) -> bool {
+/// A valid chapter: two digits, `_`, an identifier (`02_wakers`).
+pub fn is_chapter(chapter: &str) -> bool {
     let bytes = chapter.as_bytes();
     bytes.len() > 3
         && bytes[0].is_ascii_digit()

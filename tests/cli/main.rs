@@ -4,11 +4,15 @@
 mod support;
 mod watching;
 
+mod classroom;
 mod course_errors;
 mod dev_check;
+mod dev_new;
 mod hints_and_reset;
 mod lints;
 mod progress_file;
+mod results;
 mod run;
+mod third_party;
 mod verify;
 mod watch;

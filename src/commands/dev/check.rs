@@ -2,19 +2,22 @@
 //! is current, every exercise fails as shipped, every solution passes (rustfmt- and
 //! clippy-clean), and every wrong-fix fixture is rejected with its expected explanation.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::Command;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use console::style;
 
-use super::{fixtures, layout};
+use super::{fixtures, layout, scaffold};
 use crate::commands::{announce, progress_bar};
 use crate::course::Course;
 use crate::exit;
 use crate::grade::batch::{Job, grade_all};
 use crate::grade::{GradeStatus, Grader, SealPolicy, Subject};
 use crate::render;
+use crate::results::{self, Document, Entry, Format, Role};
 use crate::seal::{SEAL_FILE, Seal};
 
 /// One line of the report: a claim and what contradicts it.
@@ -23,12 +26,17 @@ struct Finding {
     problems: Vec<String>,
 }
 
-pub fn run(course: &Course) -> Result<u8> {
+pub fn run(course: &Course, format: Format) -> Result<u8> {
+    let started = Instant::now();
     let grader = Grader::new(course, SealPolicy::Ignore, &announce)?;
     let mut findings = vec![Finding {
+        claim: "every file is written (no `asynclings dev new` placeholder is left)",
+        problems: scaffold::placeholders(course),
+    }];
+    findings.push(Finding {
         claim: "info.toml and the files agree",
         problems: layout::problems(course),
-    }];
+    });
     findings.push(Finding {
         claim: "the seal is up to date",
         problems: seal_problems(course, &grader)?,
@@ -64,26 +72,24 @@ pub fn run(course: &Course) -> Result<u8> {
     let mut shipped = Vec::new();
     let mut solutions = Vec::new();
     let mut wrong_fixes = Vec::new();
+    let mut entries = Vec::new();
     for (job, grade) in jobs.iter().zip(&grades) {
         let reason = || render::first_reason(grade).unwrap_or_default();
-        match &job.subject {
-            Subject::Exercise
-                if matches!(grade.status, GradeStatus::Pass | GradeStatus::Missing) =>
-            {
-                let what = if grade.passed() {
-                    "passes as shipped: nothing for the learner to fix"
-                } else {
-                    "is missing"
+        let (role, expected, problem) = match &job.subject {
+            Subject::Exercise => {
+                let problem = match grade.status {
+                    GradeStatus::Pass => Some("passes as shipped: nothing for the learner to fix"),
+                    GradeStatus::Missing => Some("is missing"),
+                    _ => None,
                 };
-                shipped.push(format!("{} {what}", grade.subject));
+                shipped.extend(problem.map(|p| format!("{} {p}", grade.subject)));
+                (Role::Exercise, Some("not-pass"), problem.map(str::to_owned))
             }
-            Subject::Solution if !grade.passed() => {
-                solutions.push(format!(
-                    "{}: {}: {}",
-                    grade.subject,
-                    grade.status.as_str(),
-                    reason()
-                ));
+            Subject::Solution => {
+                let problem =
+                    (!grade.passed()).then(|| format!("{}: {}", grade.status.as_str(), reason()));
+                solutions.extend(problem.as_ref().map(|p| format!("{}: {p}", grade.subject)));
+                (Role::Solution, Some("pass"), problem)
             }
             Subject::WrongFix(path) => {
                 let expected = &expectations
@@ -95,12 +101,13 @@ pub fn run(course: &Course) -> Result<u8> {
                     .as_ref()
                     .map_err(Clone::clone)
                     .and_then(|e| fixtures::check(grade, e));
-                if let Err(problem) = verdict {
-                    wrong_fixes.push(format!("{}: {problem}", path.display()));
-                }
+                let problem = verdict.err();
+                wrong_fixes.extend(problem.as_ref().map(|p| format!("{}: {p}", path.display())));
+                let expected = expected.as_ref().ok().map(|e| e.status.as_str());
+                (Role::WrongFix, expected, problem)
             }
-            _ => {}
-        }
+        };
+        entries.push(Entry::new(job.exercise, grade, role, expected, problem));
     }
     findings.push(Finding {
         claim: "every exercise fails as shipped",
@@ -119,24 +126,50 @@ pub fn run(course: &Course) -> Result<u8> {
         problems: rustfmt_problems(course, &grader)?,
     });
 
-    let mut clean = true;
-    for finding in &findings {
+    let clean = findings.iter().all(|f| f.problems.is_empty());
+    results::human(
+        !format.is_human(),
+        &report(&findings, course, expectations.len(), clean),
+    );
+    let findings = findings
+        .into_iter()
+        .map(|f| results::Finding {
+            claim: f.claim.to_owned(),
+            ok: f.problems.is_empty(),
+            problems: f.problems,
+        })
+        .collect();
+    let document = Document::new("dev check", started.elapsed(), entries, findings);
+    if let Some(text) = format.render(&document) {
+        print!("{text}");
+    }
+    Ok(if clean { exit::SUCCESS } else { exit::FAILED })
+}
+
+/// The report for people: each claim, and what contradicts it.
+fn report(findings: &[Finding], course: &Course, fixtures: usize, clean: bool) -> String {
+    let mut out = String::new();
+    for finding in findings {
         if finding.problems.is_empty() {
-            println!("{} {}", render::pass_mark(), finding.claim);
+            let _ = writeln!(out, "{} {}", render::pass_mark(), finding.claim);
         } else {
-            clean = false;
-            println!("{} {}", render::fail_mark(), style(finding.claim).bold());
+            let _ = writeln!(
+                out,
+                "{} {}",
+                render::fail_mark(),
+                style(finding.claim).bold()
+            );
             for problem in &finding.problems {
                 let mut lines = problem.lines();
-                println!("    - {}", lines.next().unwrap_or(""));
+                let _ = writeln!(out, "    - {}", lines.next().unwrap_or(""));
                 for line in lines {
-                    println!("      {line}");
+                    let _ = writeln!(out, "      {line}");
                 }
             }
         }
     }
-    let fixtures = expectations.len();
-    println!(
+    let _ = writeln!(
+        out,
         "\n{} exercises, {} solutions, {fixtures} wrong fixes graded: {}",
         course.exercises.len(),
         course.exercises.len(),
@@ -146,7 +179,7 @@ pub fn run(course: &Course) -> Result<u8> {
             style("problems above").red().bold()
         }
     );
-    Ok(if clean { exit::SUCCESS } else { exit::FAILED })
+    out
 }
 
 fn seal_problems(course: &Course, grader: &Grader<'_>) -> Result<Vec<String>> {

@@ -139,7 +139,7 @@ fn editor_target_problems(course: &Course) -> Vec<String> {
 }
 
 /// `target` relative to `from`, with `/` separators, as Cargo.toml paths are written.
-fn relative_path(from: &Path, target: &Path) -> String {
+pub(super) fn relative_path(from: &Path, target: &Path) -> String {
     let from: Vec<_> = from.components().collect();
     let to: Vec<_> = target.components().collect();
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();

@@ -2,9 +2,13 @@
 
 mod check;
 mod fixtures;
+mod info_edit;
 mod layout;
+mod new;
+mod scaffold;
 
 pub use check::run as check;
+pub use new::{NewArgs, run as new};
 
 use anyhow::Result;
 
