@@ -1,9 +1,7 @@
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
 use asynclings_grading::prelude::*;
-use tokio::time::Instant;
 
 use crate::exercise::welcome_banner;
 
@@ -20,38 +18,18 @@ where
     F: Future,
     F::Output: Send + 'static,
 {
-    run_with_watchdog(Duration::from_secs(1), BLOCKED, move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        catch_unwind(AssertUnwindSafe(|| {
-            runtime.block_on(async move {
-                let started = Instant::now();
-                let output = make().await;
-                (output, started.elapsed())
+    paused_clock()
+        .limit(Duration::from_secs(1))
+        .on_block(BLOCKED)
+        .explain_panics(|message| {
+            message.contains("runtime from within a runtime").then(|| {
+                "welcome_banner started a second runtime inside async code (a block_on inside \
+                 an async fn), and tokio panics on that: you are already in async code, so \
+                 .await the helpers' futures instead"
+                    .to_owned()
             })
-        }))
-        .unwrap_or_else(|panic| {
-            if panic_message(&*panic).contains("runtime from within a runtime") {
-                panic!(
-                    "welcome_banner started a second runtime inside async code (a block_on \
-                     inside an async fn), and tokio panics on that: you are already in async \
-                     code, so .await the helpers' futures instead"
-                );
-            }
-            std::panic::resume_unwind(panic)
         })
-    })
-}
-
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
-    panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("")
+        .run_timed(make)
 }
 
 #[test]

@@ -18,16 +18,13 @@ where
     F: Future,
     F::Output: Send + 'static,
 {
-    let blocked = "change_email never finished: it blocked the runtime thread (block_on inside \
-                   async code?), so the audit write's timer could never fire; .await the future";
-    run_with_watchdog(Duration::from_secs(1), blocked, move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .expect("the grader could not build a tokio runtime")
-            .block_on(make())
-    })
+    paused_clock()
+        .limit(Duration::from_secs(1))
+        .on_block(
+            "change_email never finished: it blocked the runtime thread (block_on inside async \
+             code?), so the audit write's timer could never fire; .await the future",
+        )
+        .run(make)
 }
 
 #[test]

@@ -90,21 +90,22 @@ fn a_miss_is_ready_with_none_on_the_first_poll() {
 
 #[test]
 fn awaiting_lookups_on_tokio_gives_the_prices() {
-    let answers = run_with_watchdog(
-        Duration::from_secs(1),
-        "awaiting a lookup on a tokio runtime never finished: its poll returned Pending, so the \
-         task waited for a wake-up that never came (or woke itself forever); return \
-         Poll::Ready(answer) from poll as soon as the answer is known",
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .build()
-                .expect("the grader could not build a tokio runtime");
-            runtime.block_on(async {
-                let cache = shop_cache();
-                (cache.lookup("coffee").await, cache.lookup("cocoa").await)
-            })
-        },
-    );
+    // Virtual time decides at once whether the awaiting task can ever be woken.
+    let answers = paused_clock()
+        .limit(Duration::from_secs(1))
+        .on_block(
+            "awaiting a lookup on a tokio runtime never finished: a poll blocked the thread; \
+             return Poll::Ready(answer) from poll as soon as the answer is known",
+        )
+        .would_hang_after(
+            Duration::from_secs(60),
+            "awaiting lookups on a tokio runtime: return Poll::Ready(answer) from poll as soon \
+             as the answer is known",
+        )
+        .run(|| async {
+            let cache = shop_cache();
+            (cache.lookup("coffee").await, cache.lookup("cocoa").await)
+        });
     assert_eq!(
         answers,
         (Some(420), None),

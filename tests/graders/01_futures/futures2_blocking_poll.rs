@@ -18,39 +18,26 @@ const POLL_CAP: usize = 1000;
 
 /// Runs `make`'s future on a current-thread tokio runtime with the clock paused (virtual time
 /// jumps ahead whenever every task waits on a timer), on a watched thread so a poll that
-/// blocks forever fails with a verdict, and turns known panics into verdicts.
+/// blocks forever fails with a verdict, and turns tokio's panics about blocking into verdicts.
 fn run_on_paused_clock<M, F>(make: M) -> F::Output
 where
     M: FnOnce() -> F + Send + 'static,
     F: Future,
     F::Output: Send + 'static,
 {
-    let stuck = "the greeting never finished: a poll blocked the runtime thread for good (a \
-                 block_on or thread sleep inside poll?); poll must return at once: poll a \
-                 tokio::time::Sleep and return Pending until it is ready";
-    run_with_watchdog(Duration::from_secs(3), stuck, move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        catch_unwind(AssertUnwindSafe(|| runtime.block_on(make()))).unwrap_or_else(|panic| {
-            match explain_tokio_panic(&*panic) {
-                Some(verdict) => panic!("{verdict}"),
-                // The grader's own assertions keep their verdicts.
-                None => std::panic::resume_unwind(panic),
-            }
-        })
-    })
+    paused_clock()
+        .limit(Duration::from_secs(3))
+        .on_block(
+            "the greeting never finished: a poll blocked the runtime thread for good (a \
+             block_on or thread sleep inside poll?); poll must return at once: poll a \
+             tokio::time::Sleep and return Pending until it is ready",
+        )
+        .explain_panics(|message| explain_tokio_panic(message).map(str::to_owned))
+        .run(make)
 }
 
 /// A verdict for the panics tokio raises when a poll tries to block, if this is one.
-fn explain_tokio_panic(panic: &(dyn std::any::Any + Send)) -> Option<&'static str> {
-    let message = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("(no message)");
+fn explain_tokio_panic(message: &str) -> Option<&'static str> {
     if message.contains("only when running on the multi-threaded runtime") {
         Some(
             "poll called tokio::task::block_in_place, which panics on a current-thread runtime; \
@@ -126,105 +113,79 @@ fn pending_leaves_the_waker_with_tokios_timer() {
     });
 }
 
-/// How awaiting a greeting went.
-enum Outcome {
-    Ready(String),
-    /// Still pending after `POLL_CAP` polls.
-    BusyLoop,
-    /// Still pending after ten times its delay of tokio time.
-    NeverReady,
-}
-
-struct Awaited {
-    outcome: Outcome,
-    polls: usize,
-    /// Tokio (virtual) time from creating the greeting until the outcome.
-    took: Duration,
-}
-
 /// Awaits a greeting the way a task would, counting the executor's polls; gives up after
-/// `POLL_CAP` polls (so a busy loop ends with a figure) or ten times the delay (virtual time,
-/// free in real time).
-fn await_greeting(name: &'static str) -> Awaited {
-    run_on_paused_clock(move || async move {
-        let started = Instant::now();
-        let mut greeting = pin!(DelayedGreeting::new(name, DELAY));
-        let mut polls = 0;
-        let counted = poll_fn(|cx| {
-            polls += 1;
-            match greeting.as_mut().poll(cx) {
-                Poll::Ready(greeting) => Poll::Ready(Some(greeting)),
-                Poll::Pending if polls >= POLL_CAP => Poll::Ready(None),
-                Poll::Pending => Poll::Pending,
-            }
-        });
-        let outcome = match tokio::time::timeout(DELAY * 10, counted).await {
-            Ok(Some(greeting)) => Outcome::Ready(greeting),
-            Ok(None) => Outcome::BusyLoop,
-            Err(_elapsed) => Outcome::NeverReady,
-        };
-        Awaited {
-            outcome,
-            polls,
-            took: started.elapsed(),
-        }
-    })
+/// `POLL_CAP` polls at one instant (so a busy loop ends with a figure) or ten times the delay
+/// (virtual time, free in real time).
+fn await_greeting(name: &'static str) -> Settled<String> {
+    run_on_paused_clock(move || settle(DelayedGreeting::new(name, DELAY), DELAY * 10, POLL_CAP))
 }
 
-/// Fails with the verdict for a greeting that did not become ready; returns its output.
-fn expect_ready(awaited: &Awaited) -> &str {
-    match &awaited.outcome {
-        Outcome::Ready(greeting) => greeting,
-        Outcome::BusyLoop => panic!(
-            "the greeting was polled {} times and was still not ready, where a timer-driven \
+/// Fails with the verdict for a greeting that did not become ready; returns its output and
+/// how it went (polls, virtual time).
+fn expect_ready(awaited: Settled<String>) -> (String, usize, Duration) {
+    match awaited {
+        Settled::Ready {
+            output,
+            polls,
+            took,
+        } => (output, polls, took),
+        Settled::BusyLoop { polls, .. } => panic!(
+            "the greeting was polled {polls} times and was still not ready, where a timer-driven \
              future needs about 2 polls: it wakes its own task on every poll, a busy loop that \
-             burns a CPU; let tokio's timer wake it once, when the delay is over",
-            awaited.polls
+             burns a CPU; let tokio's timer wake it once, when the delay is over"
         ),
-        Outcome::NeverReady => panic!(
+        Settled::WouldHang {
+            polls,
+            last_poll_at,
+            horizon,
+        } => panic!(
             "the greeting was still not ready after {} s of tokio time, ten times its delay \
-             (polled {} times): either nothing holds the task's waker, or each poll restarts \
-             the wait (a new Sleep per poll); create one Sleep in new() and keep polling it",
-            awaited.took.as_secs(),
-            awaited.polls
+             (polled {}, the last time at {} ms): either nothing holds the task's waker, or \
+             each poll restarts the wait (a new Sleep per poll); create one Sleep in new() and \
+             keep polling it",
+            horizon.as_secs(),
+            if polls == 1 {
+                "once".to_owned()
+            } else {
+                format!("{polls} times")
+            },
+            last_poll_at.as_millis()
         ),
     }
 }
 
 #[test]
 fn is_ready_exactly_after_its_delay() {
-    let awaited = await_greeting("Grace");
-    let greeting = expect_ready(&awaited);
+    let (greeting, _, took) = expect_ready(await_greeting("Grace"));
     assert_eq!(
         greeting, "Hello, Grace!",
         "the greeting should say hello to the name it was given"
     );
     assert!(
-        awaited.took >= DELAY,
+        took >= DELAY,
         "the greeting was ready after {} ms of tokio time, but its delay is {} ms: the wait \
          did not go through tokio's timer (a thread sleep, or a check of the real clock, moves \
          no tokio time and blocks or spins); wait with tokio::time::sleep",
-        awaited.took.as_millis(),
+        took.as_millis(),
         DELAY.as_millis()
     );
     assert!(
-        awaited.took <= DELAY + Duration::from_millis(1),
+        took <= DELAY + Duration::from_millis(1),
         "the greeting was ready after {} ms of tokio time, later than its {} ms delay: start \
          the timer once, when the greeting is created, and don't restart it",
-        awaited.took.as_millis(),
+        took.as_millis(),
         DELAY.as_millis()
     );
 }
 
 #[test]
 fn is_woken_once_not_polled_in_a_loop() {
-    let awaited = await_greeting("Ada");
-    expect_ready(&awaited);
+    let (_, polls, _) = expect_ready(await_greeting("Ada"));
     assert!(
-        awaited.polls <= 3,
+        polls <= 3,
         "the greeting was polled {} times before it was ready, where a timer-driven future \
          needs about 2 polls: it wakes its own task when it has nothing new to report (a busy \
          loop); let tokio's timer wake it once, when the delay is over",
-        awaited.polls
+        polls
     );
 }

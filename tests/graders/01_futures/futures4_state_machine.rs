@@ -16,21 +16,17 @@ fn order(id: u32, prep_time: Duration) -> Order {
 }
 
 /// Runs `make()`'s future on a fresh current-thread runtime whose clock starts paused, on a
-/// watched thread: a future that keeps waking itself never lets virtual time move on, and the
-/// watchdog turns that hang into a verdict.
+/// watched thread: a future that never lets virtual time move on (it keeps waking itself, or
+/// blocks the thread) is stopped by the watchdog with `explanation`.
 fn in_paused_runtime<T, Fut>(explanation: &str, make: impl FnOnce() -> Fut + Send + 'static) -> T
 where
     T: Send + 'static,
     Fut: Future<Output = T>,
 {
-    run_with_watchdog(Duration::from_millis(1500), explanation, move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .expect("the grader could not build a tokio runtime")
-            .block_on(make())
-    })
+    paused_clock()
+        .limit(Duration::from_millis(1500))
+        .on_block(explanation)
+        .run(make)
 }
 
 #[tokio::test(start_paused = true)]

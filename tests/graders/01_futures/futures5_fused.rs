@@ -83,31 +83,26 @@ fn run_monitor(count: u32) -> Log {
 }
 
 fn panic_text(payload: Box<dyn Any + Send>) -> String {
-    match payload.downcast::<String>() {
-        Ok(text) => *text,
-        Err(payload) => match payload.downcast::<&str>() {
-            Ok(text) => (*text).to_owned(),
-            Err(_) => "a panic without a message".to_owned(),
-        },
+    match panic_message(&*payload) {
+        "" => "a panic without a message".to_owned(),
+        message => message.to_owned(),
     }
 }
 
 /// Runs `make()`'s future on a fresh current-thread runtime whose clock starts paused, on a
-/// watched thread: a loop that never waits never lets virtual time move on, and the watchdog
-/// turns that hang into a verdict.
+/// watched thread: a future that never lets virtual time move on (it keeps waking itself, or
+/// blocks the thread) is stopped by the watchdog with `explanation`.
 fn in_paused_runtime<T, Fut>(explanation: &str, make: impl FnOnce() -> Fut + Send + 'static) -> T
 where
     T: Send + 'static,
     Fut: Future<Output = T>,
 {
-    run_with_watchdog(Duration::from_millis(1500), explanation, move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .expect("the grader could not build a tokio runtime")
-            .block_on(make())
-    })
+    paused_clock()
+        .limit(Duration::from_millis(1500))
+        .on_block(explanation)
+        // The check turns the monitor's own panic into its verdict.
+        .allow_task_panics()
+        .run(make)
 }
 
 #[test]

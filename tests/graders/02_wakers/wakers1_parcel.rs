@@ -89,35 +89,30 @@ fn parcel_already_delivered_is_ready_on_the_first_poll() {
 fn awaits_a_parcel_delivered_from_another_thread() {
     const COURIER_DELAY: Duration = Duration::from_millis(50);
 
-    let (value, polls) = run_with_watchdog(
-        Duration::from_millis(1500),
-        "the courier delivered from another thread after 50 ms, but the task awaiting the \
-         Parcel never finished: it returned Pending without leaving a waker that deliver() \
-         wakes, so the executor never polled it again",
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the grader could not build a tokio runtime");
-            runtime.block_on(async {
-                let (courier, parcel) = locker::<String>();
-                let mut parcel = Box::pin(parcel);
-                let delivery = thread::spawn(move || {
-                    thread::sleep(COURIER_DELAY);
-                    courier.deliver("a bicycle".to_owned());
-                });
-                // Count how often the executor has to poll the parcel to get it.
-                let mut polls = 0_usize;
-                let value = poll_fn(|cx| {
-                    polls += 1;
-                    parcel.as_mut().poll(cx)
-                })
-                .await;
-                delivery.join().expect("the courier thread panicked");
-                (value, polls)
+    let (value, polls) = real_clock()
+        .limit(Duration::from_millis(1500))
+        .on_block(
+            "the courier delivered from another thread after 50 ms, but the task awaiting the \
+            Parcel never finished: it returned Pending without leaving a waker that deliver() \
+            wakes, so the executor never polled it again",
+        )
+        .run(|| async {
+            let (courier, parcel) = locker::<String>();
+            let mut parcel = Box::pin(parcel);
+            let delivery = thread::spawn(move || {
+                thread::sleep(COURIER_DELAY);
+                courier.deliver("a bicycle".to_owned());
+            });
+            // Count how often the executor has to poll the parcel to get it.
+            let mut polls = 0_usize;
+            let value = poll_fn(|cx| {
+                polls += 1;
+                parcel.as_mut().poll(cx)
             })
-        },
-    );
+            .await;
+            delivery.join().expect("the courier thread panicked");
+            (value, polls)
+        });
 
     assert_eq!(
         value, "a bicycle",

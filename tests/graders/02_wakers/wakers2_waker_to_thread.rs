@@ -1,10 +1,9 @@
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asynclings_grading::prelude::*;
 
@@ -13,78 +12,34 @@ use crate::exercise::{BlockingJob, offload};
 /// Jobs wait at most this long for the grader to open their gate.
 const GATE_GIVES_UP_AFTER: Duration = Duration::from_millis(1500);
 
-/// A door the grader opens to let the jobs it hands out finish.
-#[derive(Default)]
-struct Gate {
-    open: Mutex<bool>,
-    opened: Condvar,
-}
-
-impl Gate {
-    fn open(&self) {
-        *self.open.lock().unwrap() = true;
-        self.opened.notify_all();
-    }
-
-    fn wait(&self) {
-        // Bounded, so a thread the learner's code leaks cannot outlive the test for long.
-        let open = self.open.lock().unwrap();
-        let _open = self
-            .opened
-            .wait_timeout_while(open, GATE_GIVES_UP_AFTER, |open| !*open)
-            .unwrap();
-    }
-}
-
-/// A job that counts how often it is started and finished, and waits for `gate` in between.
+/// Jobs the grader hands out: each counts its start, waits for the grader to open the gate
+/// (at most `GATE_GIVES_UP_AFTER`), counts its finish and returns its answer.
 struct Probe {
-    gate: Arc<Gate>,
-    starts: Arc<AtomicUsize>,
-    finishes: Arc<AtomicUsize>,
+    jobs: GatedJobs,
 }
 
 impl Probe {
     fn new() -> Self {
         Probe {
-            gate: Arc::default(),
-            starts: Arc::default(),
-            finishes: Arc::default(),
+            jobs: GatedJobs::new(GATE_GIVES_UP_AFTER),
         }
     }
 
     fn job(&self, answer: u32) -> BlockingJob<u32> {
-        let (gate, starts, finishes) = (
-            Arc::clone(&self.gate),
-            Arc::clone(&self.starts),
-            Arc::clone(&self.finishes),
-        );
-        BlockingJob::new(move || {
-            starts.fetch_add(1, Ordering::SeqCst);
-            gate.wait();
-            finishes.fetch_add(1, Ordering::SeqCst);
-            answer
-        })
+        BlockingJob::new(self.jobs.job(answer))
+    }
+
+    fn gate(&self) -> &Arc<Gate> {
+        &self.jobs.gate
     }
 
     fn starts(&self) -> usize {
-        self.starts.load(Ordering::SeqCst)
+        self.jobs.starts()
     }
 
     fn finishes(&self) -> usize {
-        self.finishes.load(Ordering::SeqCst)
+        self.jobs.finishes()
     }
-}
-
-/// Waits (real time) until `condition` holds or `limit` has passed; returns whether it held.
-fn wait_until(limit: Duration, condition: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while !condition() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-    true
 }
 
 /// Polls once, and fails if the poll sat waiting for the (gated) job to finish.
@@ -105,7 +60,7 @@ fn first_poll_returns_while_the_job_still_runs() {
     const JOB_TIME: Duration = Duration::from_millis(300);
     let probe = Probe::new();
     let mut job = Box::pin(probe.job(1));
-    let gate = Arc::clone(&probe.gate);
+    let gate = Arc::clone(probe.gate());
     let opener = thread::spawn(move || {
         thread::sleep(JOB_TIME);
         gate.open();
@@ -149,7 +104,7 @@ fn helper_thread_wakes_the_task_with_the_result() {
         "woke its own task while the job was still running: the executor polls it again at \
          once, a busy loop; give the helper thread a clone of the waker and let it wake the task"
     );
-    probe.gate.open();
+    probe.gate().open();
     assert!(
         wait_until(Duration::from_secs(2), || probe.finishes() > 0),
         "the job did not finish within 2 s of being allowed to"
@@ -198,36 +153,31 @@ fn starts_the_job_once_however_often_it_is_polled() {
         "started the job {starts} times during {POLLS} polls: every poll spawned a new thread; \
          start it once, remember that it is running, and on later polls only update the waker"
     );
-    probe.gate.open();
+    probe.gate().open();
 }
 
 #[test]
 fn offload_resolves_to_the_jobs_result() {
-    let (answer, polls) = run_with_watchdog(
-        Duration::from_millis(1500),
-        "offload(job).await never finished, though the job returns after 30 ms: the helper \
-         thread must wake the awaiting task once the result is stored",
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the grader could not build a tokio runtime");
-            runtime.block_on(async {
-                let mut offloaded = Box::pin(offload(|| {
-                    thread::sleep(Duration::from_millis(30));
-                    (1..=1000_u64).sum::<u64>()
-                }));
-                // Count how often the executor has to poll to get the result.
-                let mut polls = 0_usize;
-                let answer = std::future::poll_fn(|cx| {
-                    polls += 1;
-                    offloaded.as_mut().poll(cx)
-                })
-                .await;
-                (answer, polls)
+    let (answer, polls) = real_clock()
+        .limit(Duration::from_millis(1500))
+        .on_block(
+            "offload(job).await never finished, though the job returns after 30 ms: the helper \
+            thread must wake the awaiting task once the result is stored",
+        )
+        .run(|| async {
+            let mut offloaded = Box::pin(offload(|| {
+                thread::sleep(Duration::from_millis(30));
+                (1..=1000_u64).sum::<u64>()
+            }));
+            // Count how often the executor has to poll to get the result.
+            let mut polls = 0_usize;
+            let answer = std::future::poll_fn(|cx| {
+                polls += 1;
+                offloaded.as_mut().poll(cx)
             })
-        },
-    );
+            .await;
+            (answer, polls)
+        });
     assert_eq!(
         answer, 500_500,
         "offload(job).await returned something other than the job's result"

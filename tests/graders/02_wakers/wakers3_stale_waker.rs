@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use asynclings_grading::prelude::*;
 
-use crate::exercise::{Alarm, alarm};
+use crate::exercise::{Alarm, Gauge, alarm};
 
 const LIMIT_MM: u32 = 300;
 
@@ -13,39 +13,38 @@ fn poll_alarm(alarm: &mut Pin<Box<Alarm>>, task: &CountingWaker) -> Poll<u32> {
     alarm.as_mut().poll(&mut task.context())
 }
 
+const RESOLVED_EARLY: &str =
+    "the Alarm resolved before any level reached the limit: return Pending until it floods";
+
 /// Polls a dry alarm with `task`; it must wait.
 fn poll_dry(alarm: &mut Pin<Box<Alarm>>, task: &CountingWaker) {
-    assert!(
-        poll_alarm(alarm, task).is_pending(),
-        "the Alarm resolved before any level reached the limit: return Pending until it floods"
-    );
+    assert!(poll_alarm(alarm, task).is_pending(), "{RESOLVED_EARLY}");
+}
+
+/// A dry alarm polled by a supervisor task, then (moved to another task) by a watcher with a
+/// waker of its own.
+fn alarm_moved_to_a_watcher() -> (Gauge, HandPoll<Alarm>) {
+    let (gauge, alarm) = alarm(LIMIT_MM);
+    let mut hand = HandPoll::new(alarm);
+    assert!(hand.poll().is_pending(), "{RESOLVED_EARLY}");
+    // The alarm has moved to another task, which polls it with its own waker.
+    assert!(hand.poll_with_new_waker().is_pending(), "{RESOLVED_EARLY}");
+    (gauge, hand)
 }
 
 #[test]
 fn flood_wakes_the_task_that_polled_last() {
-    let (gauge, alarm) = alarm(LIMIT_MM);
-    let mut alarm = Box::pin(alarm);
-    let supervisor = CountingWaker::new();
-    let watcher = CountingWaker::new();
-
-    poll_dry(&mut alarm, &supervisor);
-    // The alarm has moved to another task, which polls it with its own waker.
-    poll_dry(&mut alarm, &watcher);
-    gauge.record(420);
-
-    assert!(
-        watcher.is_woken(),
-        "{}",
-        if supervisor.is_woken() {
-            "woke the waker from an earlier poll (stale), not the one from the latest poll: the \
-             task now awaiting the alarm sleeps forever; when the stored waker does not \
-             will_wake() cx.waker(), replace it"
-        } else {
-            "the flood woke nobody: keep the waker from the latest poll where record() can wake it"
-        }
-    );
+    let (gauge, mut watcher) = alarm_moved_to_a_watcher();
+    watcher
+        .check_woken_by(
+            "the flood",
+            || gauge.record(420),
+            "keep the waker from the latest poll where record() can wake it: when the stored \
+             waker does not will_wake() cx.waker(), replace it",
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
     assert_eq!(
-        poll_alarm(&mut alarm, &watcher),
+        watcher.poll(),
         Poll::Ready(420),
         "woken by the flood, but the next poll did not return the level that tripped the alarm"
     );
@@ -53,27 +52,13 @@ fn flood_wakes_the_task_that_polled_last() {
 
 #[test]
 fn lets_go_of_the_waker_from_an_earlier_poll() {
-    let (_gauge, alarm) = alarm(LIMIT_MM);
-    let mut alarm = Box::pin(alarm);
-    let supervisor = CountingWaker::new();
-    let watcher = CountingWaker::new();
-
-    poll_dry(&mut alarm, &supervisor);
-    poll_dry(&mut alarm, &watcher);
-
-    let stale_copies = supervisor.copies_held();
-    let verdict = if watcher.copies_held() == 0 {
-        "kept the waker from an earlier poll (stale) and not the one from the latest poll: when \
-         the stored waker does not will_wake() cx.waker(), replace it"
-            .to_owned()
-    } else {
-        format!(
-            "still holds the waker from an earlier poll ({stale_copies} kept) next to the \
-             latest one: that task no longer awaits the alarm (waking it is wasted work, and \
-             the list grows with every new task); replace the stored waker instead of adding"
+    let (_gauge, watcher) = alarm_moved_to_a_watcher();
+    watcher
+        .check_let_go_of_earlier_wakers(
+            "waking it is wasted work, and a list of wakers grows with every new task: when the \
+             stored waker does not will_wake() cx.waker(), replace it instead of adding",
         )
-    };
-    assert!(stale_copies == 0, "{verdict}");
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
 }
 
 #[test]

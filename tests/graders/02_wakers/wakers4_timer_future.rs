@@ -206,18 +206,13 @@ fn brews_espresso_and_milk_at_the_same_time() {
     const MILK: Duration = Duration::from_millis(400);
 
     let began = Instant::now();
-    let (espresso, milk) = run_with_watchdog(
-        Duration::from_millis(2500),
-        "brew_flat_white had not finished 2.5 s after starting a 0.6 s and a 0.4 s timer: a \
-         timer never completes once woken (see the other checks)",
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the grader could not build a tokio runtime");
-            runtime.block_on(brew_flat_white(ESPRESSO, MILK))
-        },
-    );
+    let (espresso, milk) = real_clock()
+        .limit(Duration::from_millis(2500))
+        .on_block(
+            "brew_flat_white had not finished 2.5 s after starting a 0.6 s and a 0.4 s timer: a \
+             timer never completes once woken (see the other checks)",
+        )
+        .run(move || brew_flat_white(ESPRESSO, MILK));
     let took = began.elapsed().as_secs_f64();
 
     assert!(

@@ -1,7 +1,7 @@
 use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asynclings_grading::prelude::*;
 
@@ -14,77 +14,51 @@ const BLOCKED_POLL: &str = "a poll of Opened did not return: it waits inside pol
     a spin until the door opens) and blocks the executor's thread; return Pending at once and \
     let open() wake the task";
 
-/// What the grader saw while playing executor for `WATCHED` with the door shut.
-struct Watch {
-    polls: u32,
-    resolved: bool,
-    /// The quickest poll: a poll that sleeps is never quick, however loaded the machine.
-    quickest_poll: Duration,
-    wakes_after_first_poll: usize,
-    copies_held: usize,
-}
-
 #[test]
 fn sleeps_while_the_door_is_shut() {
-    let watch = run_with_watchdog(Duration::from_secs(1), BLOCKED_POLL, || {
+    let (drive, copies_held) = run_with_watchdog(Duration::from_secs(1), BLOCKED_POLL, || {
         let door = DockDoor::new();
-        let mut opened = pin!(door.opened());
-        let counting = CountingWaker::new();
-        let mut watch = Watch {
-            polls: 0,
-            resolved: false,
-            quickest_poll: Duration::MAX,
-            wakes_after_first_poll: 0,
-            copies_held: 0,
-        };
+        let mut opened = HandPoll::new(door.opened());
         // Like an executor: poll, then poll again each time the task is woken.
-        let until = Instant::now() + WATCHED;
-        let mut seen = 0;
-        loop {
-            seen = counting.wake_count();
-            let timing = poll_timed(opened.as_mut(), counting.waker());
-            watch.polls += 1;
-            watch.quickest_poll = watch.quickest_poll.min(timing.took);
-            if watch.polls == 1 {
-                watch.wakes_after_first_poll = counting.wake_count();
-                watch.copies_held = counting.copies_held();
-            }
-            if timing.result.is_ready() {
-                watch.resolved = true;
-                break;
-            }
-            while counting.wake_count() <= seen && Instant::now() < until {
-                thread::yield_now();
-            }
-            if Instant::now() >= until {
-                break;
-            }
-        }
-        watch
+        let drive = opened.drive(WATCHED, usize::MAX);
+        let first_poll_copies = if drive.polls == 1 {
+            opened.last_poll().copies_held
+        } else {
+            0
+        };
+        (
+            (
+                drive.output.is_some(),
+                drive.polls,
+                drive.self_wakes,
+                drive.quickest_poll,
+                drive.elapsed,
+            ),
+            first_poll_copies,
+        )
     });
-
+    let (resolved, polls, self_wakes, quickest_poll, elapsed) = drive;
     assert!(
-        !watch.resolved,
+        !resolved,
         "Opened resolved while the door was still shut: return Ready only once open() has run"
     );
-    let blocking = if watch.quickest_poll >= Duration::from_millis(1) {
+    let blocking = if quickest_poll >= Duration::from_millis(1) {
         format!(
             " (and every poll blocked the thread for {:.1} ms or more)",
-            watch.quickest_poll.as_secs_f64() * 1000.0
+            quickest_poll.as_secs_f64() * 1000.0
         )
     } else {
         String::new()
     };
     assert!(
-        watch.wakes_after_first_poll == 0 && watch.polls == 1,
-        "woke itself on every poll: {} polls in {} ms while the door stayed shut{blocking}, a \
-         CPU core busy for nothing; keep the waker (futures::task::AtomicWaker) and let open() \
+        self_wakes == 0 && polls == 1,
+        "woke itself on every poll: {polls} polls in {} ms while the door stayed shut{blocking}, \
+         a CPU core busy for nothing; keep the waker (futures::task::AtomicWaker) and let open() \
          wake it",
-        watch.polls,
-        WATCHED.as_millis()
+        elapsed.as_millis()
     );
     assert!(
-        watch.copies_held >= 1,
+        copies_held >= 1,
         "returned Pending but kept no waker: when the door opens, nothing can wake the task; \
          register cx.waker() where open() can reach it (futures::task::AtomicWaker)"
     );
@@ -149,34 +123,29 @@ fn an_open_door_is_seen_at_the_first_poll() {
 #[test]
 fn unloads_once_the_sensor_opens_the_door() {
     const SENSOR_DELAY: Duration = Duration::from_millis(50);
-    let polls = run_with_watchdog(
-        Duration::from_millis(1500),
-        "the sensor thread opened the door after 50 ms, but the task awaiting it never \
-         finished: open() must wake the waker that the Pending poll registered",
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the grader could not build a tokio runtime");
-            runtime.block_on(async {
-                let door = DockDoor::new();
-                let sensor_door = door.clone();
-                let sensor = thread::spawn(move || {
-                    thread::sleep(SENSOR_DELAY);
-                    sensor_door.open();
-                });
-                let mut opened = pin!(door.opened());
-                let mut polls = 0_u64;
-                poll_fn(|cx| {
-                    polls += 1;
-                    opened.as_mut().poll(cx)
-                })
-                .await;
-                sensor.join().expect("the sensor thread panicked");
-                polls
+    let polls = real_clock()
+        .limit(Duration::from_millis(1500))
+        .on_block(
+            "the sensor thread opened the door after 50 ms, but the task awaiting it never \
+            finished: open() must wake the waker that the Pending poll registered",
+        )
+        .run(|| async {
+            let door = DockDoor::new();
+            let sensor_door = door.clone();
+            let sensor = thread::spawn(move || {
+                thread::sleep(SENSOR_DELAY);
+                sensor_door.open();
+            });
+            let mut opened = pin!(door.opened());
+            let mut polls = 0_u64;
+            poll_fn(|cx| {
+                polls += 1;
+                opened.as_mut().poll(cx)
             })
-        },
-    );
+            .await;
+            sensor.join().expect("the sensor thread panicked");
+            polls
+        });
     // One poll finds the door shut, one after open()'s wake-up finds it open.
     assert!(
         polls <= 3,

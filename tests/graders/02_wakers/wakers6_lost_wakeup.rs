@@ -228,36 +228,31 @@ fn registers_the_waker_of_every_poll() {
 #[test]
 fn checkout_completes_when_the_terminal_approves() {
     const APPROVAL_DELAY: Duration = Duration::from_millis(30);
-    let polls = run_with_watchdog(
-        Duration::from_millis(1500),
-        "the card terminal approved the payment from its thread after 30 ms, but the checkout \
-         awaiting it never finished: its wake-up was lost; register the waker, then check",
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("the grader could not build a tokio runtime");
-            runtime.block_on(async {
-                let terminal = Arc::new(CardTerminal::default());
-                let driver_side = Arc::clone(&terminal);
-                let driver = thread::spawn(move || {
-                    thread::sleep(APPROVAL_DELAY);
-                    driver_side.approve();
-                });
-                let mut wait = pin!(wait_for(terminal));
-                let mut polls = 0_u64;
-                poll_fn(|cx| {
-                    polls += 1;
-                    wait.as_mut().poll(cx)
-                })
-                .await;
-                driver
-                    .join()
-                    .expect("the terminal's driver thread panicked");
-                polls
+    let polls = real_clock()
+        .limit(Duration::from_millis(1500))
+        .on_block(
+            "the card terminal approved the payment from its thread after 30 ms, but the checkout \
+            awaiting it never finished: its wake-up was lost; register the waker, then check",
+        )
+        .run(|| async {
+            let terminal = Arc::new(CardTerminal::default());
+            let driver_side = Arc::clone(&terminal);
+            let driver = thread::spawn(move || {
+                thread::sleep(APPROVAL_DELAY);
+                driver_side.approve();
+            });
+            let mut wait = pin!(wait_for(terminal));
+            let mut polls = 0_u64;
+            poll_fn(|cx| {
+                polls += 1;
+                wait.as_mut().poll(cx)
             })
-        },
-    );
+            .await;
+            driver
+                .join()
+                .expect("the terminal's driver thread panicked");
+            polls
+        });
     assert!(
         polls <= 3,
         "tokio polled WaitFor {polls} times while it waited 30 ms for the approval: it woke \

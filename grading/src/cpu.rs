@@ -1,0 +1,85 @@
+//! CPU time of a thread or of the whole process (Linux, from `/proc`), and figures for people.
+//!
+//! CPU time tells apart the two ways a check gets stuck: a thread that spins (a task waking
+//! itself, a long loop) uses the CPU; a blocked or forgotten one does not. Where `/proc` is
+//! missing (macOS), these return `None` and verdicts simply leave that part out.
+
+use std::time::Duration;
+
+/// Clock ticks per second of `/proc`'s CPU times (USER_HZ, 100 on every Linux).
+const TICKS_PER_SECOND: u64 = 100;
+
+/// A thread whose CPU time can be read from another thread.
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadCpu {
+    tid: u64,
+}
+
+impl ThreadCpu {
+    /// The calling thread, where the OS tells.
+    pub fn current() -> Option<Self> {
+        let link = std::fs::read_link("/proc/thread-self").ok()?;
+        let tid = link.file_name()?.to_str()?.parse().ok()?;
+        Some(Self { tid })
+    }
+
+    /// CPU time (user + system) the thread has used since it started.
+    pub fn used(&self) -> Option<Duration> {
+        cpu_of(&format!("/proc/self/task/{}/stat", self.tid))
+    }
+}
+
+/// CPU time (user + system) used by the whole process so far, all threads together.
+pub fn process_cpu() -> Option<Duration> {
+    cpu_of("/proc/self/stat")
+}
+
+fn cpu_of(stat_file: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
+    // The command name (field 2) may contain spaces; fields after it are plain numbers.
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    // Fields 14 and 15 of the file (utime, stime) are the 12th and 13th after the name.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis(
+        (utime + stime) * 1000 / TICKS_PER_SECOND,
+    ))
+}
+
+/// A duration for a verdict: "840 ms" below a second, "2.00 s" from a second on.
+pub fn seconds(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.2} s", duration.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Unit tests that spin take turns, so that each gets its share of the CPU.
+    pub(crate) static SPINNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[test]
+    fn formats_durations_for_people() {
+        assert_eq!(seconds(Duration::from_millis(840)), "840 ms");
+        assert_eq!(seconds(Duration::from_millis(2000)), "2.00 s");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn reads_cpu_time_of_a_busy_thread() {
+        let _turn = SPINNING.lock();
+        let me = ThreadCpu::current().expect("/proc/thread-self");
+        let before = me.used().unwrap();
+        let until = std::time::Instant::now() + Duration::from_millis(300);
+        while std::time::Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        assert!(me.used().unwrap() >= before);
+        assert!(process_cpu().is_some());
+    }
+}

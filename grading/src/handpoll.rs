@@ -1,0 +1,267 @@
+//! Polling a future by hand, the way an executor would, and naming what it did with its
+//! waker: kept none, woke itself, kept an old one, or was never woken by the event it waits for.
+//!
+//! Each check returns `Err(verdict)` with the mistake, a measured figure and the grader's
+//! `fix` (the exercise's words for the way out), so that a grader can add context or panic
+//! with it as it is (`.unwrap_or_else(|v| panic!("{v}"))`, or the `assert_*` twins).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::wakers::CountingWaker;
+
+/// What the latest poll did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PollRecord {
+    pub ready: bool,
+    /// Wake-ups of the poll's own waker during the poll (a future waking itself).
+    pub woke_itself: usize,
+    /// Copies of the poll's waker kept alive after the poll (by the future, a timer, a thread).
+    pub copies_held: usize,
+    pub took: Duration,
+}
+
+/// A future polled by hand with counting wakers.
+///
+/// ```
+/// # use asynclings_grading::handpoll::HandPoll;
+/// let (_sender, receiver) = futures::channel::oneshot::channel::<u32>();
+/// let mut hand = HandPoll::new(receiver);
+/// assert!(hand.poll().is_pending());
+/// hand.check_kept_waker("store cx.waker()").unwrap();
+/// hand.check_no_self_wake("let the sender wake it").unwrap();
+/// ```
+pub struct HandPoll<F: Future> {
+    future: Pin<Box<F>>,
+    wakers: Vec<CountingWaker>,
+    polls: usize,
+    last: PollRecord,
+}
+
+/// What [`HandPoll::drive`] saw while playing executor.
+#[derive(Debug)]
+pub struct Drive<T> {
+    pub output: Option<T>,
+    pub polls: usize,
+    /// Wake-ups a poll gave its own task (nothing else happens while driving).
+    pub self_wakes: usize,
+    /// The quickest poll: one that sleeps inside poll is never quick, however loaded the
+    /// machine.
+    pub quickest_poll: Duration,
+    /// Real time spent driving.
+    pub elapsed: Duration,
+}
+
+impl<F: Future> HandPoll<F> {
+    pub fn new(future: F) -> Self {
+        Self {
+            future: Box::pin(future),
+            wakers: vec![CountingWaker::new()],
+            polls: 0,
+            last: PollRecord::default(),
+        }
+    }
+
+    /// Polls once with the current waker.
+    pub fn poll(&mut self) -> Poll<F::Output> {
+        let waker = self.wakers.last().expect("there is always a waker");
+        let wakes_before = waker.wake_count();
+        let started = Instant::now();
+        let result = self.future.as_mut().poll(&mut waker.context());
+        let took = started.elapsed();
+        self.polls += 1;
+        self.last = PollRecord {
+            ready: result.is_ready(),
+            woke_itself: waker.wake_count() - wakes_before,
+            copies_held: waker.copies_held(),
+            took,
+        };
+        result
+    }
+
+    /// Polls once with a fresh waker, as when the future moved to another task (a `select!`
+    /// gave up on it, and a spawned task awaits it now).
+    pub fn poll_with_new_waker(&mut self) -> Poll<F::Output> {
+        self.wakers.push(CountingWaker::new());
+        self.poll()
+    }
+
+    /// The waker of the latest poll.
+    pub fn waker(&self) -> &CountingWaker {
+        self.wakers.last().expect("there is always a waker")
+    }
+
+    /// The wakers of polls before the latest waker change.
+    pub fn earlier_wakers(&self) -> &[CountingWaker] {
+        &self.wakers[..self.wakers.len() - 1]
+    }
+
+    pub fn polls(&self) -> usize {
+        self.polls
+    }
+
+    pub fn last_poll(&self) -> PollRecord {
+        self.last
+    }
+
+    /// The future, to poll it some other way.
+    pub fn future(&mut self) -> Pin<&mut F> {
+        self.future.as_mut()
+    }
+
+    /// After a `Pending` poll: did it leave a copy of its waker somewhere?
+    pub fn check_kept_waker(&self, fix: &str) -> Result<(), String> {
+        if self.last.ready || self.last.copies_held > 0 || self.last.woke_itself > 0 {
+            return Ok(());
+        }
+        Err(format!(
+            "returned Pending but kept no waker: nothing will ever poll it again; {fix}"
+        ))
+    }
+
+    /// After a `Pending` poll: did it wake its own task although nothing had happened?
+    pub fn check_no_self_wake(&self, fix: &str) -> Result<(), String> {
+        match self.last.woke_itself {
+            0 => Ok(()),
+            wakes => Err(format!(
+                "woke its own task during the poll ({wakes} wake-up(s)) although nothing had \
+                 happened: the executor polls it again at once, a busy loop; {fix}"
+            )),
+        }
+    }
+
+    /// Runs `event` (what the future waits for), then checks that the waker of the latest poll
+    /// was woken. `event_name` says what happened ("the delivery").
+    pub fn check_woken_by(
+        &mut self,
+        event_name: &str,
+        event: impl FnOnce(),
+        fix: &str,
+    ) -> Result<(), String> {
+        self.check_woken_within(event_name, event, Duration::ZERO, fix)
+    }
+
+    /// Like [`HandPoll::check_woken_by`], for an event that wakes from another thread: waits
+    /// up to `patience` (real time) for the wake-up.
+    pub fn check_woken_within(
+        &mut self,
+        event_name: &str,
+        event: impl FnOnce(),
+        patience: Duration,
+        fix: &str,
+    ) -> Result<(), String> {
+        let latest = self.waker();
+        let before = latest.wake_count();
+        let earlier_before: usize = self.earlier_wakers().iter().map(|w| w.wake_count()).sum();
+        event();
+        let deadline = Instant::now() + patience;
+        while self.waker().wake_count() == before && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
+        }
+        if self.waker().wake_count() > before {
+            return Ok(());
+        }
+        let earlier_after: usize = self.earlier_wakers().iter().map(|w| w.wake_count()).sum();
+        let verdict = if earlier_after > earlier_before {
+            format!(
+                "woke the waker from an earlier poll (stale), not the one from the latest poll: \
+                 after {event_name}, the task now awaiting it sleeps forever; {fix}"
+            )
+        } else if self.last.copies_held > 0 {
+            format!(
+                "never woken after {event_name}: the future kept a waker, but nothing woke it; \
+                 {fix}"
+            )
+        } else {
+            format!(
+                "never woken after {event_name}: the future returned Pending but kept no waker, \
+                 so there was nothing to wake; {fix}"
+            )
+        };
+        Err(verdict)
+    }
+
+    /// After the latest waker change: are copies of earlier wakers still held?
+    pub fn check_let_go_of_earlier_wakers(&self, fix: &str) -> Result<(), String> {
+        let stale: usize = self.earlier_wakers().iter().map(|w| w.copies_held()).sum();
+        if stale == 0 {
+            Ok(())
+        } else if self.waker().copies_held() == 0 {
+            Err(format!(
+                "kept the waker from an earlier poll (stale) and not the one from the latest \
+                 poll: the task awaiting it now will never be woken; {fix}"
+            ))
+        } else {
+            Err(format!(
+                "still holds the waker from an earlier poll ({stale} kept) next to the latest \
+                 one: that task no longer awaits this future; {fix}"
+            ))
+        }
+    }
+
+    /// Plays executor for up to `window` (real time) or `cap` polls: polls, then polls again
+    /// each time the waker is woken, until the future is ready. A future that waits properly
+    /// is polled once (or twice) in that time; one that wakes itself is polled over and over.
+    pub fn drive(&mut self, window: Duration, cap: usize) -> Drive<F::Output> {
+        let started = Instant::now();
+        let until = started + window;
+        let mut quickest_poll = Duration::MAX;
+        let mut polls = 0;
+        let mut self_wakes = 0;
+        loop {
+            let seen = self.waker().wake_count();
+            let result = self.poll();
+            polls += 1;
+            self_wakes += self.last.woke_itself;
+            quickest_poll = quickest_poll.min(self.last.took);
+            if let Poll::Ready(output) = result {
+                return Drive {
+                    output: Some(output),
+                    polls,
+                    self_wakes,
+                    quickest_poll,
+                    elapsed: started.elapsed(),
+                };
+            }
+            while self.waker().wake_count() <= seen && Instant::now() < until {
+                thread::yield_now();
+            }
+            if Instant::now() >= until || polls >= cap {
+                return Drive {
+                    output: None,
+                    polls,
+                    self_wakes,
+                    quickest_poll,
+                    elapsed: started.elapsed(),
+                };
+            }
+        }
+    }
+}
+
+impl<T> Drive<T> {
+    /// `Err(verdict)` if the future woke its own task, or was polled more than `max_polls`
+    /// times, while nothing happened: a busy loop.
+    pub fn check_not_busy(&self, max_polls: usize, fix: &str) -> Result<(), String> {
+        if self.polls <= max_polls && self.self_wakes == 0 {
+            return Ok(());
+        }
+        let blocking = if self.quickest_poll >= Duration::from_millis(1) {
+            format!(
+                " (and every poll blocked the thread for {:.1} ms or more)",
+                self.quickest_poll.as_secs_f64() * 1000.0
+            )
+        } else {
+            String::new()
+        };
+        Err(format!(
+            "woke itself on every poll: {} polls in {} ms while nothing happened{blocking}, a \
+             busy loop that keeps a CPU core busy for nothing; {fix}",
+            self.polls,
+            self.elapsed.as_millis()
+        ))
+    }
+}

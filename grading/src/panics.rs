@@ -1,0 +1,195 @@
+//! Panics: their messages, the ones tokio raises when async code blocks, and panics inside
+//! spawned tasks that nobody would otherwise notice.
+//!
+//! A task spawned with `tokio::spawn` that panics does not fail anything by itself: tokio
+//! catches the panic and keeps it in the task's `JoinHandle`. A learner's code that never awaits
+//! that handle loses the panic, and a check may pass or fail for the wrong reason.
+//! [`TaskPanics`] records every panic raised inside a tokio task on the threads it watches, so
+//! a check can fail with the task's own message.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex, Once};
+
+/// The message of a panic payload (`panic!("...")` carries a `&str` or a `String`), or `""`.
+pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("")
+}
+
+/// A verdict for the panics tokio raises when async code tries to block, if `message` is one.
+///
+/// Graders that want exercise-specific words match the message themselves; this is the
+/// general verdict.
+pub fn explain_tokio_panic(message: &str) -> Option<&'static str> {
+    if message.contains("runtime from within a runtime") {
+        Some(
+            "started a runtime's block_on inside async code, and tokio panics on that: you are \
+             already in async code, so .await the future instead of blocking on it",
+        )
+    } else if message.contains("only when running on the multi-threaded runtime") {
+        Some(
+            "called tokio::task::block_in_place, which panics on a current-thread runtime; on a \
+             multi-thread one it still blocks a worker thread: .await a future (tokio::time::sleep, \
+             a channel) or move the blocking work to spawn_blocking",
+        )
+    } else if message.contains("no reactor running") {
+        Some(
+            "used a tokio timer or socket outside a tokio runtime: create it inside the runtime \
+             (in async code, or after entering the runtime)",
+        )
+    } else {
+        None
+    }
+}
+
+/// One panic raised inside a tokio task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskPanic {
+    pub message: String,
+    /// `file:line` where it panicked, if known.
+    pub location: Option<String>,
+}
+
+impl std::fmt::Display for TaskPanic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{}\"", self.message)?;
+        if let Some(location) = &self.location {
+            write!(f, " at {location}")?;
+        }
+        Ok(())
+    }
+}
+
+type Collector = Arc<Mutex<Vec<TaskPanic>>>;
+
+thread_local! {
+    static COLLECTOR: RefCell<Option<Collector>> = const { RefCell::new(None) };
+}
+
+static HOOK: Once = Once::new();
+
+/// Installs (once per process) a panic hook that records panics inside tokio tasks on watched
+/// threads, then runs the hook that was there before (which prints the panic as usual).
+fn install_hook() {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if tokio::task::try_id().is_some() {
+                let _ = COLLECTOR.try_with(|collector| {
+                    if let Ok(collector) = collector.try_borrow()
+                        && let Some(collector) = collector.as_ref()
+                    {
+                        let panic = TaskPanic {
+                            message: panic_message(info.payload()).to_owned(),
+                            location: info
+                                .location()
+                                .map(|l| format!("{}:{}", l.file(), l.line())),
+                        };
+                        if let Ok(mut panics) = collector.lock() {
+                            panics.push(panic);
+                        }
+                    }
+                });
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Records the panics of tokio tasks that run on the threads it watches.
+///
+/// [`crate::runtime::Run`] watches its runtime's threads for you. In a `#[tokio::test]`
+/// (current-thread, the default flavour), watch the test's thread:
+///
+/// ```
+/// # use asynclings_grading::panics::TaskPanics;
+/// # let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+/// # runtime.block_on(async {
+/// let panics = TaskPanics::new();
+/// let _watching = panics.watch_this_thread();
+/// let _forgotten = tokio::spawn(async { panic!("the courier fell over") });
+/// tokio::task::yield_now().await;
+/// assert!(panics.check().unwrap_err().contains("the courier fell over"));
+/// # });
+/// ```
+#[derive(Clone, Default)]
+pub struct TaskPanics {
+    panics: Collector,
+}
+
+/// Stops watching a thread when dropped.
+pub struct Watching {
+    previous: Option<Collector>,
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = COLLECTOR.try_with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+impl TaskPanics {
+    pub fn new() -> Self {
+        install_hook();
+        Self::default()
+    }
+
+    /// Records panics of tasks polled on the current thread until the guard is dropped.
+    pub fn watch_this_thread(&self) -> Watching {
+        install_hook();
+        let previous = COLLECTOR.with(|c| c.borrow_mut().replace(Arc::clone(&self.panics)));
+        Watching { previous }
+    }
+
+    /// A closure for `tokio::runtime::Builder::on_thread_start`: watches every thread of a
+    /// multi-thread runtime (workers and the blocking pool).
+    pub fn thread_start_hook(&self) -> impl Fn() + Send + Sync + 'static {
+        install_hook();
+        let panics = Arc::clone(&self.panics);
+        move || COLLECTOR.with(|c| *c.borrow_mut() = Some(Arc::clone(&panics)))
+    }
+
+    /// The task panics recorded so far.
+    pub fn recorded(&self) -> Vec<TaskPanic> {
+        self.panics.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Forgets the panics recorded so far (a grader that expected them).
+    pub fn clear(&self) {
+        if let Ok(mut panics) = self.panics.lock() {
+            panics.clear();
+        }
+    }
+
+    /// `Err(verdict)` naming the first task panic, if any task panicked.
+    pub fn check(&self) -> Result<(), String> {
+        let panics = self.recorded();
+        match panics.as_slice() {
+            [] => Ok(()),
+            [first, rest @ ..] => {
+                let more = if rest.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (and {} more task panic(s))", rest.len())
+                };
+                Err(format!(
+                    "a spawned task panicked: {first}{more}; tokio keeps a task's panic in its \
+                     JoinHandle, so nothing noticed it: fix the panic, and await the JoinHandle \
+                     of every task whose work matters"
+                ))
+            }
+        }
+    }
+
+    /// Panics with [`TaskPanics::check`]'s verdict if any task panicked.
+    pub fn assert_none(&self) {
+        if let Err(verdict) = self.check() {
+            panic!("{verdict}");
+        }
+    }
+}

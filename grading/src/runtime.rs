@@ -1,0 +1,399 @@
+//! Running a check's async code on a fresh tokio runtime, guarded from the outside.
+//!
+//! [`Run`] builds a current-thread runtime (paused clock by default), runs the future on a
+//! watched thread (a blocked runtime becomes a verdict, see [`crate::watchdog`]), turns tokio's
+//! own panics into verdicts, fails the check when a spawned task panicked unnoticed
+//! ([`crate::panics::TaskPanics`]), and can answer "would this ever finish?" at once in virtual
+//! time ([`Run::would_hang_after`], [`settle`]).
+//!
+//! ## The would-hang oracle
+//!
+//! On a paused clock, tokio jumps virtual time to the next timer whenever every task waits.
+//! Race the learner's future against a timer far away (the horizon): if the horizon fires
+//! first, nothing that this runtime drives (its tasks, its timers) was going to complete the
+//! future before then: it would wait forever. That takes microseconds of real time.
+//!
+//! It cannot decide when the wake-up comes from outside the runtime's timers and tasks:
+//! - another OS thread (`std::thread::spawn`, a rayon pool, a callback thread): virtual time
+//!   jumps ahead while that thread works, and the horizon fires too early;
+//! - real I/O (sockets, files, processes): readiness comes from the OS, in real time;
+//! - `spawn_blocking`: tokio holds the paused clock while a blocking task runs, so the oracle
+//!   waits for it in real time, which is correct but no longer instant.
+//!
+//! Use a real clock and a generous watchdog limit for those.
+
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::blocking::PollStopwatch;
+use crate::cpu::seconds;
+use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
+use crate::parallel::mark_runtime_thread;
+use crate::watchdog::{DEADLOCK, Probes, Watchdog};
+
+type Explain = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+enum Failure {
+    Verdict(String),
+    Panic(Box<dyn std::any::Any + Send>),
+}
+
+/// How a future ended under [`settle`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Settled<T> {
+    /// It completed, after `polls` polls and `took` of (virtual) time.
+    Ready {
+        output: T,
+        polls: usize,
+        took: Duration,
+    },
+    /// It was polled `polls` times at one instant of virtual time, never ready: it wakes
+    /// itself on every poll, and time cannot move on.
+    BusyLoop { polls: usize, took: Duration },
+    /// Still pending at the horizon.
+    WouldHang {
+        polls: usize,
+        /// Virtual time of its last poll, from the start.
+        last_poll_at: Duration,
+        horizon: Duration,
+    },
+}
+
+impl<T> Settled<T> {
+    /// The output, or `Err(verdict)` naming why there is none; `fix` is the way out.
+    pub fn ready(self, fix: &str) -> Result<T, String> {
+        match self {
+            Settled::Ready { output, .. } => Ok(output),
+            stuck => Err(stuck.verdict(fix)),
+        }
+    }
+
+    /// Why it did not complete (empty for `Ready`).
+    pub fn verdict(&self, fix: &str) -> String {
+        match *self {
+            Settled::Ready { .. } => String::new(),
+            Settled::BusyLoop { polls, took } => format!(
+                "busy loop: polled {polls} times at {} of virtual time without finishing, waking \
+                 itself on every poll, so time could not move on; {fix}",
+                seconds(took)
+            ),
+            Settled::WouldHang {
+                polls,
+                last_poll_at,
+                horizon,
+            } => {
+                let polled = match polls {
+                    1 => "polled once".to_owned(),
+                    n => format!("polled {n} times"),
+                };
+                if horizon.saturating_sub(last_poll_at) >= horizon / 2 {
+                    format!(
+                        "would wait forever: nothing can wake it ({polled}; after its last poll, \
+                         at {} of virtual time, nothing woke it in the {} since); {fix}",
+                        seconds(last_poll_at),
+                        seconds(horizon.saturating_sub(last_poll_at))
+                    )
+                } else {
+                    format!(
+                        "would wait forever: still not finished after {} of virtual time, though \
+                         it was {polled} (the last at {}): it keeps waiting for something that \
+                         never happens; {fix}",
+                        seconds(horizon),
+                        seconds(last_poll_at)
+                    )
+                }
+            }
+        }
+    }
+}
+
+/// Awaits `future` on the current (paused-clock) runtime until it completes, wakes itself
+/// `poll_cap` times in a row at one instant, or is still pending `horizon` of virtual time
+/// later. See the module documentation for when this can decide.
+pub async fn settle<F: Future>(
+    future: F,
+    horizon: Duration,
+    poll_cap: usize,
+) -> Settled<F::Output> {
+    let started = Instant::now();
+    let mut future = pin!(future);
+    let flag = Arc::new(WakeFlag {
+        woken: AtomicBool::new(true),
+        outer: Mutex::new(None),
+    });
+    let inner_waker = Waker::from(Arc::clone(&flag));
+    let mut polls = 0;
+    let mut polls_at_this_instant = 0;
+    let mut last_poll = started;
+    let counted = std::future::poll_fn(|cx| {
+        *flag.outer.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        // Poll the future only when its own waker was woken: the polls counted (and the
+        // instant of the last one) are the future's, not those of the horizon's timer.
+        if !flag.woken.swap(false, Ordering::SeqCst) {
+            return Poll::Pending;
+        }
+        let now = Instant::now();
+        if now == last_poll && polls > 0 {
+            polls_at_this_instant += 1;
+        } else {
+            polls_at_this_instant = 1;
+        }
+        last_poll = now;
+        polls += 1;
+        match future.as_mut().poll(&mut Context::from_waker(&inner_waker)) {
+            Poll::Ready(output) => Poll::Ready(Some(output)),
+            Poll::Pending if polls_at_this_instant >= poll_cap => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    });
+    let horizon_timer = tokio::time::sleep(horizon);
+    let outcome = tokio::select! {
+        biased;
+        outcome = counted => Some(outcome),
+        () = horizon_timer => None,
+    };
+    let took = started.elapsed();
+    match outcome {
+        Some(Some(output)) => Settled::Ready {
+            output,
+            polls,
+            took,
+        },
+        Some(None) => Settled::BusyLoop { polls, took },
+        None => Settled::WouldHang {
+            polls,
+            last_poll_at: last_poll - started,
+            horizon,
+        },
+    }
+}
+
+/// The waker [`settle`] gives the future: notes the wake-up, then wakes the task.
+struct WakeFlag {
+    woken: AtomicBool,
+    outer: Mutex<Option<Waker>>,
+}
+
+impl Wake for WakeFlag {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        if let Some(outer) = self
+            .outer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            outer.wake_by_ref();
+        }
+    }
+}
+
+/// A fresh runtime for one check, run on a watched thread. Start from [`paused_clock`] or
+/// [`real_clock`].
+///
+/// ```
+/// # use std::time::Duration;
+/// # use asynclings_grading::runtime::paused_clock;
+/// let (answer, took) = paused_clock().run_timed(|| async {
+///     tokio::time::sleep(Duration::from_secs(5)).await;
+///     42
+/// });
+/// assert_eq!((answer, took), (42, Duration::from_secs(5))); // in microseconds of real time
+/// ```
+#[must_use]
+pub struct Run {
+    paused: bool,
+    workers: Option<usize>,
+    limit: Duration,
+    on_block: String,
+    probes: Option<Probes>,
+    explain: Option<Explain>,
+    hang: Option<(Duration, String)>,
+    poll_cap: usize,
+    task_panics: bool,
+}
+
+/// A current-thread runtime whose clock starts paused: virtual time jumps ahead whenever every
+/// task waits on a timer, so waits cost no real time and durations are exact.
+pub fn paused_clock() -> Run {
+    Run {
+        paused: true,
+        ..real_clock()
+    }
+}
+
+/// A current-thread runtime on the real clock (for code that waits on other threads or I/O).
+pub fn real_clock() -> Run {
+    Run {
+        paused: false,
+        workers: None,
+        limit: Duration::from_secs(3),
+        on_block: DEADLOCK.to_owned(),
+        probes: None,
+        explain: None,
+        hang: None,
+        poll_cap: 10_000,
+        task_panics: true,
+    }
+}
+
+impl Run {
+    /// The real-time limit of the watchdog (default 3 s).
+    pub fn limit(mut self, limit: Duration) -> Self {
+        self.limit = limit;
+        self
+    }
+
+    /// The verdict's explanation when the watchdog fires: the runtime thread blocked for good,
+    /// or the future never finished (default: [`DEADLOCK`]).
+    pub fn on_block(mut self, explanation: &str) -> Self {
+        self.on_block = explanation.to_owned();
+        self
+    }
+
+    /// On a watchdog timeout, name the probes still pending.
+    pub fn naming(mut self, probes: &Probes) -> Self {
+        self.probes = Some(probes.clone());
+        self
+    }
+
+    /// Turns a panic message into a verdict (tried before the generic tokio explanations).
+    pub fn explain_panics(
+        mut self,
+        explain: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.explain = Some(Arc::new(explain));
+        self
+    }
+
+    /// Paused clock only: fail with "would wait forever: nothing can wake it; `fix`" as soon as
+    /// the future is still pending `horizon` of virtual time after it started, and with "busy
+    /// loop" if it wakes itself again and again at one instant.
+    pub fn would_hang_after(mut self, horizon: Duration, fix: &str) -> Self {
+        assert!(self.paused, "the would-hang oracle needs a paused clock");
+        self.hang = Some((horizon, fix.to_owned()));
+        self
+    }
+
+    /// How many polls at one instant of virtual time count as a busy loop (default 10 000).
+    pub fn busy_loop_after(mut self, polls: usize) -> Self {
+        self.poll_cap = polls;
+        self
+    }
+
+    /// A multi-thread runtime with `workers` worker threads instead of a current-thread one.
+    pub fn multi_thread(mut self, workers: usize) -> Self {
+        self.workers = Some(workers);
+        self
+    }
+
+    /// Don't fail the check because a spawned task panicked (a grader that checks panics).
+    pub fn allow_task_panics(mut self) -> Self {
+        self.task_panics = false;
+        self
+    }
+
+    /// Runs the future `make` returns and hands back its output.
+    pub fn run<M, F>(self, make: M) -> F::Output
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future,
+        F::Output: Send + 'static,
+    {
+        self.run_timed(make).0
+    }
+
+    /// Runs the future `make` returns and hands back its output and the runtime-clock time it
+    /// took (virtual time on a paused clock).
+    pub fn run_timed<M, F>(self, make: M) -> (F::Output, Duration)
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future,
+        F::Output: Send + 'static,
+    {
+        let Run {
+            paused,
+            workers,
+            limit,
+            on_block,
+            probes,
+            explain,
+            hang,
+            poll_cap,
+            task_panics,
+        } = self;
+        let panics = TaskPanics::new();
+        let stopwatch = PollStopwatch::default();
+        let mut watchdog = Watchdog::new(limit, &on_block).timing(&stopwatch);
+        if let Some(probes) = &probes {
+            watchdog = watchdog.naming(probes);
+        }
+        let in_thread_panics = panics.clone();
+        let in_thread_stopwatch = stopwatch.clone();
+        let result = watchdog.run(move || {
+            let mut builder = match workers {
+                None => tokio::runtime::Builder::new_current_thread(),
+                Some(workers) => {
+                    let mut builder = tokio::runtime::Builder::new_multi_thread();
+                    builder
+                        .worker_threads(workers)
+                        .on_thread_start(in_thread_panics.thread_start_hook());
+                    builder
+                }
+            };
+            let runtime = builder
+                .enable_all()
+                .start_paused(paused)
+                .build()
+                .expect("the grader could not build a tokio runtime");
+            let _watching = in_thread_panics.watch_this_thread();
+            let _runtime_thread = mark_runtime_thread();
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                runtime.block_on(async move {
+                    let started = Instant::now();
+                    let watched = in_thread_stopwatch.watch(make());
+                    match hang {
+                        None => Ok((watched.await, started.elapsed())),
+                        Some((horizon, fix)) => match settle(watched, horizon, poll_cap).await {
+                            Settled::Ready { output, took, .. } => Ok((output, took)),
+                            stuck => Err(stuck.verdict(&fix)),
+                        },
+                    }
+                })
+            }));
+            drop(runtime);
+            outcome.map_err(|payload| {
+                let message = panic_message(&*payload);
+                let verdict = explain
+                    .as_ref()
+                    .and_then(|explain| explain(message))
+                    .or_else(|| explain_tokio_panic(message).map(str::to_owned));
+                match verdict {
+                    Some(verdict) => Failure::Verdict(verdict),
+                    None => Failure::Panic(payload),
+                }
+            })
+        });
+        let output = match result {
+            Ok(Ok(output)) => output,
+            // A fresh panic on this thread, so that the verdict is the last panic message.
+            Ok(Err(stuck)) | Err(Failure::Verdict(stuck)) => panic!("{stuck}"),
+            Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
+        };
+        if task_panics {
+            panics.assert_none();
+        }
+        output
+    }
+}

@@ -1,0 +1,178 @@
+use std::time::{Duration, Instant};
+
+use asynclings_grading::prelude::*;
+use rayon::prelude::*;
+
+use crate::{assert_says, cpu_turn};
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+}
+
+fn spin(for_how_long: Duration) -> u64 {
+    let until = Instant::now() + for_how_long;
+    let mut n = 0u64;
+    while Instant::now() < until {
+        n = n.wrapping_add(1);
+        std::hint::spin_loop();
+    }
+    n
+}
+
+#[test]
+fn sequential_work_never_meets_at_the_rendezvous() {
+    let meeting = Rendezvous::new(2, Duration::from_millis(300));
+    pool(2).install(|| (0..4).for_each(|_| meeting.arrive()));
+    let verdict = meeting.check_met("use par_iter").unwrap_err();
+    assert_says(
+        &verdict,
+        &[
+            "ran one item at a time: the first item waited ",
+            "for 1 other(s) to run alongside it, and only 0 did; use par_iter",
+        ],
+    );
+}
+
+#[test]
+fn parallel_work_meets_at_the_rendezvous() {
+    let meeting = Rendezvous::new(2, Duration::from_secs(10));
+    let placement = Placement::new();
+    pool(2).install(|| {
+        (0..4)
+            .into_par_iter()
+            .for_each(|_| placement.record(|| meeting.arrive()))
+    });
+    meeting.check_met("").unwrap();
+    // Both workers of the pool took part: the meeting needed two at once.
+    assert_eq!(placement.rayon_threads().len(), 2);
+    placement.check_on_rayon("").unwrap();
+}
+
+#[test]
+fn cpu_work_on_the_runtime_thread_is_named_with_the_stall() {
+    let _turn = cpu_turn();
+    let (placement, ticks) = real_clock().run(|| async {
+        let placement = Placement::new();
+        let ticker = Ticker::start(Duration::from_millis(10));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Known bad: the hashing runs right inside async code.
+        placement.record(|| spin(Duration::from_millis(400)));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        (placement, ticker.stop())
+    });
+    let verdict = placement
+        .check_off_runtime("hand it to rayon and await a oneshot")
+        .unwrap_err();
+    assert_says(
+        &verdict,
+        &[
+            "CPU work ran on the tokio runtime's thread (1 of 1 call(s)) and stalled the runtime for ",
+            "hand it to rayon and await a oneshot",
+        ],
+    );
+    assert!(ticks.stall() >= Duration::from_millis(390), "{ticks:?}");
+}
+
+#[test]
+fn cpu_work_handed_to_rayon_passes() {
+    let _turn = cpu_turn();
+    let placement = real_clock().run(|| async {
+        let placement = Placement::new();
+        let (done, result) = tokio::sync::oneshot::channel();
+        let work = placement.clone();
+        rayon::spawn(move || {
+            let _ = done.send(work.record(|| spin(Duration::from_millis(100))));
+        });
+        result.await.unwrap();
+        placement
+    });
+    placement.check_off_runtime("").unwrap();
+    placement.check_on_rayon("").unwrap();
+}
+
+#[test]
+fn work_on_plain_threads_is_not_on_rayon() {
+    let placement = Placement::new();
+    let work = placement.clone();
+    std::thread::spawn(move || work.record(|| ()))
+        .join()
+        .unwrap();
+    let verdict = placement.check_on_rayon("use the pool").unwrap_err();
+    assert_says(
+        &verdict,
+        &["ran outside the rayon pool: 1 of 1 call(s) on 1 thread(s)"],
+    );
+}
+
+#[test]
+fn sleeping_inside_the_pool_is_pool_starvation() {
+    let placement = Placement::new();
+    pool(2).install(|| {
+        (0..4).into_par_iter().for_each(|_| {
+            placement.record(|| std::thread::sleep(Duration::from_millis(30)));
+        })
+    });
+    let verdict = placement
+        .check_no_blocking_on_rayon("fetch with spawn_blocking, then hash on rayon")
+        .unwrap_err();
+    assert_says(
+        &verdict,
+        &[
+            "blocked the rayon pool: 4 blocking call(s) ran on rayon workers (threads #",
+            "(pool starvation); fetch with spawn_blocking",
+        ],
+    );
+}
+
+#[test]
+fn blocking_outside_the_pool_passes() {
+    let placement = real_clock().run(|| async {
+        let placement = Placement::new();
+        let work = placement.clone();
+        tokio::task::spawn_blocking(move || {
+            work.record(|| std::thread::sleep(Duration::from_millis(30)))
+        })
+        .await
+        .unwrap();
+        placement
+    });
+    placement.check_no_blocking_on_rayon("").unwrap();
+}
+
+#[test]
+fn an_idle_pool_is_seen_from_its_cpu_use() {
+    let _turn = cpu_turn();
+    let ((), cpu) = cpu_while(|| {
+        pool(2).install(|| {
+            (0..4)
+                .into_par_iter()
+                .for_each(|_| std::thread::sleep(Duration::from_millis(150)))
+        })
+    });
+    if cpu.cpu.is_some() {
+        let verdict = cpu
+            .check_not_idle(Duration::from_millis(200), "no sleeps in the pool")
+            .unwrap_err();
+        assert_says(
+            &verdict,
+            &["of wall-clock time but only ", "no sleeps in the pool"],
+        );
+    }
+}
+
+#[test]
+fn a_computing_pool_is_not_idle() {
+    let _turn = cpu_turn();
+    let (_, cpu) = cpu_while(|| {
+        pool(2).install(|| {
+            (0..4)
+                .into_par_iter()
+                .map(|_| spin(Duration::from_millis(100)))
+                .sum::<u64>()
+        })
+    });
+    cpu.check_not_idle(Duration::from_millis(100), "").unwrap();
+}
