@@ -4,10 +4,12 @@
 mod support;
 mod watching;
 
+mod ci_templates;
 mod classroom;
 mod course_errors;
 mod dev_check;
 mod dev_new;
+mod guide;
 mod hints_and_reset;
 mod lints;
 mod progress_file;
