@@ -3,15 +3,51 @@
 # detector against its known-bad and known-good fixtures) RUNS times while background
 # processes keep every core busy, and reports false verdicts and the slowest legitimate figures.
 #
-#   grading/stress.sh [RUNS] [LOADERS]     defaults: 50 runs, one `yes` per core
+#   grading/stress.sh [RUNS] [LOADERS]            defaults: 50 runs, one `yes` per core
+#   grading/stress.sh --course [RUNS] [LOADERS]   the course instead (default 3 runs): every
+#                                                 solution, exercise and wrong fix, graded by
+#                                                 `asynclings verify --solutions` and `dev check`
 #
-# Exit status 0 only if every run of every test passed. The background load is started here and
-# stopped on exit (by process id).
+# Exit status 0 only if every run passed. The background load is started here and stopped on
+# exit (by process id).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=${1:-50}
+course=false
+if [ "${1:-}" = "--course" ]; then
+    course=true
+    shift
+fi
+runs=${1:-$($course && echo 3 || echo 50)}
 loaders=${2:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
+
+if $course; then
+    cargo build -q
+    pids=()
+    trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+    for _ in $(seq "$loaders"); do
+        yes >/dev/null &
+        pids+=("$!")
+    done
+    echo "load: $loaders busy process(es) (${pids[*]})"
+    failed=0
+    for run in $(seq "$runs"); do
+        for command in "verify --solutions" "dev check"; do
+            started=$(date +%s)
+            # shellcheck disable=SC2086
+            if out=$(./target/debug/asynclings $command 2>&1); then
+                echo "run $run: asynclings $command: ok in $(( $(date +%s) - started )) s"
+            else
+                failed=$((failed + 1))
+                echo "run $run: asynclings $command FAILED:" >&2
+                echo "$out" | tail -30 >&2
+            fi
+        done
+    done
+    echo "$runs course run(s) under load: $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
 
 binaries=$(cargo test -p asynclings-grading --no-run --message-format=json 2>/dev/null \
     | grep -o '"executable":"[^"]*"' | sed 's/"executable":"//; s/"$//')

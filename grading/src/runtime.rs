@@ -346,13 +346,14 @@ impl Run {
                 None => tokio::runtime::Builder::new_current_thread(),
                 Some(workers) => {
                     let mut builder = tokio::runtime::Builder::new_multi_thread();
-                    builder
-                        .worker_threads(workers)
-                        .on_thread_start(in_thread_panics.thread_start_hook());
+                    builder.worker_threads(workers);
                     builder
                 }
             };
+            // Threads the runtime starts (workers, the blocking pool) are watched for task
+            // panics; the thread that drives `block_on` is watched below.
             let runtime = builder
+                .on_thread_start(in_thread_panics.thread_start_hook())
                 .enable_all()
                 .start_paused(paused)
                 .build()

@@ -33,6 +33,17 @@ fn a_panic_on_a_multi_thread_runtime_fails_the_check_too() {
 }
 
 #[test]
+fn a_panic_in_spawn_blocking_nobody_awaited_fails_the_check() {
+    let verdict = verdict_of(|| {
+        paused_clock().run(|| async {
+            drop(tokio::task::spawn_blocking(|| panic!("the disk is gone")));
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        });
+    });
+    assert_says(&verdict, &["a spawned task panicked: \"the disk is gone\""]);
+}
+
+#[test]
 fn tasks_that_finish_pass() {
     let answer = paused_clock().run(|| async { tokio::spawn(async { 6 * 7 }).await.unwrap() });
     assert_eq!(answer, 42);
