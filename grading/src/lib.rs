@@ -32,7 +32,8 @@ pub mod watchdog;
 /// Everything a grader usually needs, in one import.
 pub mod prelude {
     pub use crate::blocking::{
-        BLOCKING_FIX, BLOCKING_POLL, PollStopwatch, Ticker, blocking_poll_verdict, watch_polls,
+        BLOCKING_FIX, BLOCKING_POLL, PollStopwatch, RUNTIME_STALL, Ticker, blocking_poll_verdict,
+        watch_polls,
     };
     pub use crate::handpoll::HandPoll;
     pub use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
