@@ -202,6 +202,16 @@ impl<F: Future> HandPoll<F> {
         }
     }
 
+    /// After a `Pending` poll: polls again each time the waker is woken, until the future is
+    /// ready or `patience` has passed; see [`follow_wakes`].
+    pub fn follow_wakes(&mut self, patience: Duration) -> (Option<F::Output>, usize) {
+        let seen = self.waker().wake_count() - self.last.woke_itself;
+        let waker = self.wakers.last().expect("there is always a waker");
+        let (output, polls) = follow_wakes(self.future.as_mut(), waker, seen, patience);
+        self.polls += polls;
+        (output, polls)
+    }
+
     /// Plays executor for up to `window` (real time) or `cap` polls: polls, then polls again
     /// each time the waker is woken, until the future is ready. A future that waits properly
     /// is polled once (or twice) in that time; one that wakes itself is polled over and over.
@@ -238,6 +248,33 @@ impl<F: Future> HandPoll<F> {
                     elapsed: started.elapsed(),
                 };
             }
+        }
+    }
+}
+
+/// After a `Pending` poll, polls `future` again each time `waker` is woken (as an executor
+/// would), until it is ready or `patience` (real time) has passed: for futures woken from other
+/// threads. `seen` is the wake count before that `Pending` poll, so a wake-up that came during
+/// or after it counts. Returns the output, if any, and how many polls were made here.
+pub fn follow_wakes<F: Future + ?Sized>(
+    mut future: Pin<&mut F>,
+    waker: &CountingWaker,
+    mut seen: usize,
+    patience: Duration,
+) -> (Option<F::Output>, usize) {
+    let deadline = Instant::now() + patience;
+    let mut polls = 0;
+    loop {
+        while waker.wake_count() <= seen {
+            if Instant::now() >= deadline {
+                return (None, polls);
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        seen = waker.wake_count();
+        polls += 1;
+        if let Poll::Ready(output) = future.as_mut().poll(&mut waker.context()) {
+            return (Some(output), polls);
         }
     }
 }

@@ -35,7 +35,7 @@ pub mod prelude {
         BLOCKING_FIX, BLOCKING_POLL, PollStopwatch, RUNTIME_STALL, Ticker, blocking_poll_verdict,
         watch_polls,
     };
-    pub use crate::handpoll::HandPoll;
+    pub use crate::handpoll::{HandPoll, follow_wakes};
     pub use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
     pub use crate::parallel::{Placement, Rendezvous, cpu_while, mark_runtime_thread};
     pub use crate::poll::{PollTiming, poll_once, poll_timed};

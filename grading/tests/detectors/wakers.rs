@@ -160,6 +160,27 @@ fn woken_from_another_thread_passes() {
 }
 
 #[test]
+fn following_wakes_gets_a_future_woken_from_another_thread() {
+    let locker = Locker::default();
+    let mut hand = HandPoll::new(locker.parcel(Keeps::Latest));
+    assert!(hand.poll().is_pending());
+    let courier = locker.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(20));
+        courier.deliver("a bicycle", true);
+    });
+    assert_eq!(
+        hand.follow_wakes(Duration::from_secs(10)),
+        (Some("a bicycle"), 1)
+    );
+
+    // Never woken: gives up after its patience, having polled nothing more.
+    let mut forgotten = HandPoll::new(Locker::default().parcel(Keeps::Nothing));
+    assert!(forgotten.poll().is_pending());
+    assert_eq!(forgotten.follow_wakes(Duration::from_millis(30)), (None, 0));
+}
+
+#[test]
 fn self_wake_on_every_poll_is_named_with_the_poll_count() {
     let mut hand = HandPoll::new(Locker::default().parcel(Keeps::WakesItself));
     assert!(hand.poll().is_pending());

@@ -1,11 +1,9 @@
-use std::future::{Future, poll_fn};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::future::Future;
 use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
 use asynclings_grading::prelude::*;
-use tokio::time::Instant;
 
 use crate::exercise::DelayedGreeting;
 
