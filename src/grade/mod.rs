@@ -181,6 +181,7 @@ impl<'a> Grader<'a> {
             &crate_root(self.course, file, &exercise.grader()),
         )?;
         control.phase(Phase::Compiling);
+        let deps = self.toolchain.lock_for_compile()?;
         let compiled = compile::compile(
             &self.toolchain,
             &self.course.root,
@@ -197,6 +198,7 @@ impl<'a> Grader<'a> {
             },
             &control.cancel,
         )?;
+        drop(deps);
         if !compiled.success {
             grade.status = GradeStatus::CompileError;
             grade.diagnostics = compiled.errors;

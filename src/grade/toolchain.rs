@@ -20,6 +20,10 @@ use crate::course::Course;
 use crate::progress::write_atomically;
 
 const CACHE_FILE: &str = "toolchain.json";
+/// Beside the dependencies' artifacts: shared while a grade compiles against them, exclusive
+/// while cargo rebuilds them. Cargo rewrites an rlib in place, and a rustc linking against it at
+/// that moment (another asynclings process) would fail.
+const DEPS_LOCK: &str = ".asynclings-deps.lock";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Toolchain {
@@ -57,27 +61,52 @@ impl Toolchain {
         let cached = std::fs::read(&cache)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Self>(&bytes).ok());
+        let mut rebuilding = None;
         if let Some(toolchain) = cached {
             if toolchain.is_fresh() {
                 return Ok(toolchain);
             }
             announce("the course's dependencies changed: rebuilding them");
+            rebuilding = Some(lock_deps(&toolchain.deps_dir, true)?);
         } else {
             announce(
                 "building the exercises' dependencies (tokio, rayon, futures…): only the first grade does this",
             );
         }
         let toolchain = build(course)?;
+        drop(rebuilding);
         std::fs::create_dir_all(course.work_dir())
             .with_context(|| format!("cannot create {}", course.work_dir().display()))?;
         write_atomically(&cache, &serde_json::to_vec_pretty(&toolchain)?)?;
         Ok(toolchain)
     }
 
+    /// Held while compiling against the dependencies, so no rebuild rewrites them meanwhile.
+    pub fn lock_for_compile(&self) -> Result<std::fs::File> {
+        lock_deps(&self.deps_dir, false)
+    }
+
     fn is_fresh(&self) -> bool {
         self.externs.iter().all(|e| e.path.is_file())
             && fingerprint(&self.watched_files, &self.local_sources) == self.fingerprint
     }
+}
+
+fn lock_deps(deps_dir: &Path, exclusive: bool) -> Result<std::fs::File> {
+    let path = deps_dir.join(DEPS_LOCK);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    if exclusive {
+        file.lock()
+    } else {
+        file.lock_shared()
+    }
+    .with_context(|| format!("cannot lock {}", path.display()))?;
+    Ok(file)
 }
 
 fn build(course: &Course) -> Result<Toolchain> {
