@@ -1,5 +1,6 @@
 //! asynclings: exercises in async and parallel Rust, graded by hidden tests.
 
+mod atomic_file;
 mod cli;
 mod commands;
 mod course;

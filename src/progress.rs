@@ -13,11 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
+
+use crate::atomic_file::write_atomically;
 
 pub const STATE_FILE: &str = ".asynclings-state.txt";
 const HEADER: &str = "# asynclings progress, format 1";
@@ -193,23 +194,6 @@ fn keep_aside(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
     let backup = PathBuf::from(backup);
     write_atomically(&backup, bytes)?;
     Ok(backup)
-}
-
-/// Writes `bytes` to a temp file beside `path`, then renames it over `path`: a reader sees the
-/// old file or the new one, never half of one.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(bytes)
-        .and_then(|()| temp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", temp.path().display()))?;
-    temp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -14,9 +14,9 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_file::write_atomically;
 use crate::course::Course;
 use crate::grade::toolchain::{Toolchain, collect_files};
-use crate::progress::write_atomically;
 
 pub const SEAL_FILE: &str = "tests/seal.toml";
 

@@ -16,8 +16,8 @@ use anyhow::{Context, Result, bail};
 use cargo_metadata::{DependencyKind, Message, MetadataCommand, Package, PackageId};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic_file::write_atomically;
 use crate::course::Course;
-use crate::progress::write_atomically;
 
 const CACHE_FILE: &str = "toolchain.json";
 /// Beside the dependencies' artifacts: shared while a grade compiles against them, exclusive

@@ -8,9 +8,9 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::{info_edit, layout, scaffold};
+use crate::atomic_file::write_atomically;
 use crate::course::{Course, INFO_FILE, Info, info};
 use crate::exit::UsageError;
-use crate::progress::write_atomically;
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
