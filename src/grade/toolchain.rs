@@ -21,8 +21,10 @@ use crate::course::Course;
 
 const CACHE_FILE: &str = "toolchain.json";
 /// Beside the dependencies' artifacts: shared while a grade compiles against them, exclusive
-/// while cargo rebuilds them. Cargo rewrites an rlib in place, and a rustc linking against it at
-/// that moment (another asynclings process) would fail.
+/// while cargo builds them. Cargo rewrites an rlib in place, and a rustc linking against it at
+/// that moment (another asynclings process) would fail. Two courses can share artifacts: cargo
+/// names a workspace's path packages by their path relative to the workspace, so two copies of
+/// one course that share a `CARGO_TARGET_DIR` write the same files.
 const DEPS_LOCK: &str = ".asynclings-deps.lock";
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -61,20 +63,17 @@ impl Toolchain {
         let cached = std::fs::read(&cache)
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Self>(&bytes).ok());
-        let mut rebuilding = None;
         if let Some(toolchain) = cached {
             if toolchain.is_fresh() {
                 return Ok(toolchain);
             }
             announce("the course's dependencies changed: rebuilding them");
-            rebuilding = Some(lock_deps(&toolchain.deps_dir, true)?);
         } else {
             announce(
                 "building the exercises' dependencies (tokio, rayon, futures…): only the first grade does this",
             );
         }
         let toolchain = build(course)?;
-        drop(rebuilding);
         std::fs::create_dir_all(course.work_dir())
             .with_context(|| format!("cannot create {}", course.work_dir().display()))?;
         write_atomically(&cache, &serde_json::to_vec_pretty(&toolchain)?)?;
@@ -190,7 +189,17 @@ fn build(course: &Course) -> Result<Toolchain> {
     watched_files.push(metadata.workspace_root.as_std_path().join("Cargo.lock"));
     watched_files.push(tool("rustc"));
 
+    // The dev profile's output folder; the lock has to exist before the first build does.
+    let deps_dir = metadata
+        .target_directory
+        .as_std_path()
+        .join("debug")
+        .join("deps");
+    std::fs::create_dir_all(&deps_dir)
+        .with_context(|| format!("cannot create {}", deps_dir.display()))?;
+    let building = lock_deps(&deps_dir, true)?;
     let artifacts = cargo_build(&manifest, package.name.as_str(), &course.root)?;
+    drop(building);
     let mut externs = Vec::new();
     for (name, id) in &direct {
         let files = artifacts
@@ -210,11 +219,12 @@ fn build(course: &Course) -> Result<Toolchain> {
             path: path.clone(),
         });
     }
-    let deps_dir = externs
-        .iter()
-        .find_map(|e| e.path.parent())
-        .context("the course has no dependencies")?
-        .to_owned();
+    if externs.is_empty() {
+        bail!(
+            "{} has no dependencies for exercises to use",
+            manifest.display()
+        );
+    }
     Ok(Toolchain {
         rustc: tool("rustc"),
         clippy_driver: tool("clippy-driver"),
