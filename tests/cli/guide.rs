@@ -54,6 +54,8 @@ fn run(course: &Path, line: &str) {
         .env("PATH", path)
         .env("NO_COLOR", "1")
         .env_remove("ASYNCLINGS_COURSE")
+        // See support::asynclings_command.
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
     assert!(

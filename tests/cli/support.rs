@@ -85,14 +85,24 @@ pub struct Invocation {
     stderr_has: Vec<String>,
 }
 
+/// The binary under test, isolated from the caller's environment: no course chosen by
+/// ASYNCLINGS_COURSE, no colours, and no shared CARGO_TARGET_DIR. Cargo names a workspace's path
+/// packages by their path relative to the workspace, so with one target folder for all, the
+/// copies of a course with its own helpers (tests/fixtures/packs/third_party) would overwrite
+/// each other's helper library, edited ones included.
+pub fn asynclings_command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_asynclings"));
+    command
+        .env_remove("ASYNCLINGS_COURSE")
+        .env_remove("CARGO_TARGET_DIR")
+        .env("NO_COLOR", "1");
+    command
+}
+
 impl Invocation {
     pub fn new(dir: &Path, args: &[&str]) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_asynclings"));
-        command
-            .args(args)
-            .current_dir(dir)
-            .env_remove("ASYNCLINGS_COURSE")
-            .env("NO_COLOR", "1");
+        let mut command = asynclings_command();
+        command.args(args).current_dir(dir);
         Self {
             command,
             status: None,

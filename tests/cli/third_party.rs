@@ -1,9 +1,6 @@
 //! A course kept outside this repository (tests/fixtures/packs/third_party): its own
 //! dependency manifest and grading helpers, reached with `--course` or ASYNCLINGS_COURSE.
-
-use std::process::Command;
-
-use crate::support::{Invocation, Pack, stdout};
+use crate::support::{Invocation, Pack, asynclings_command, stdout};
 
 #[test]
 fn runs_from_anywhere_with_course_and_its_own_dependencies() {
@@ -31,11 +28,10 @@ fn runs_from_anywhere_with_course_and_its_own_dependencies() {
 fn the_course_environment_variable_names_it_too() {
     let pack = Pack::copy("third_party");
     let elsewhere = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_asynclings"))
+    let output = asynclings_command()
         .args(["run", "countdown"])
         .current_dir(elsewhere.path())
         .env("ASYNCLINGS_COURSE", pack.path(""))
-        .env("NO_COLOR", "1")
         .output()
         .unwrap();
     let text = stdout(&output);
