@@ -52,6 +52,9 @@ enum Command {
         /// Grade the solutions/ folder against the same hidden tests instead
         #[arg(long)]
         solutions: bool,
+        /// Grade only this chapter's exercises (repeatable), say for a one-chapter assignment
+        #[arg(long, value_name = "NN_name")]
+        chapter: Vec<String>,
         #[command(flatten)]
         output: results::VerifyOutput,
     },
@@ -94,9 +97,16 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Reset { name } => {
             commands::reset::run(&Session::open(course_dir)?, &name).map(|()| exit::SUCCESS)
         }
-        Command::Verify { solutions, output } => {
-            commands::verify::run(&mut Session::open(course_dir)?, solutions, &output)
-        }
+        Command::Verify {
+            solutions,
+            chapter,
+            output,
+        } => commands::verify::run(
+            &mut Session::open(course_dir)?,
+            solutions,
+            &chapter,
+            &output,
+        ),
         Command::Dev { command } => {
             let course = Course::load(&Course::locate(course_dir)?)?;
             match command {

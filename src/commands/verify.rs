@@ -1,6 +1,8 @@
-//! `asynclings verify [--solutions] [--format F]`: grade every exercise (or every solution)
-//! and sum up, for people or (`--format`) for CI and GitHub Classroom.
+//! `asynclings verify [--solutions] [--chapter NN_name] [--format F]`: grade every exercise (or
+//! every solution, or one chapter's) and sum up, for people or (`--format`) for CI and GitHub
+//! Classroom.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::time::Instant;
 
@@ -8,14 +10,40 @@ use anyhow::Result;
 use console::style;
 
 use super::{Session, announce, progress_bar};
-use crate::exit;
+use crate::exit::{self, UsageError};
 use crate::grade::batch::{Job, grade_all};
 use crate::grade::{Grade, GradeStatus, Grader, SealPolicy, Subject};
 use crate::render;
 use crate::results::{self, Document, Entry, Role, VerifyOutput};
 
-pub fn run(session: &mut Session, solutions: bool, output: &VerifyOutput) -> Result<u8> {
+pub fn run(
+    session: &mut Session,
+    solutions: bool,
+    chapters: &[String],
+    output: &VerifyOutput,
+) -> Result<u8> {
     output.validate()?;
+    for chapter in chapters {
+        if !session
+            .course
+            .exercises
+            .iter()
+            .any(|e| e.chapter() == chapter)
+        {
+            let known: BTreeSet<&str> = session
+                .course
+                .exercises
+                .iter()
+                .map(|e| e.chapter())
+                .collect();
+            let known: Vec<&str> = known.into_iter().collect();
+            return Err(UsageError(format!(
+                "no chapter named `{chapter}`; the chapters are {}",
+                known.join(", ")
+            ))
+            .into());
+        }
+    }
     let started = Instant::now();
     let grader = Grader::new(&session.course, SealPolicy::Enforce, &announce)?;
     let subject = if solutions {
@@ -27,6 +55,7 @@ pub fn run(session: &mut Session, solutions: bool, output: &VerifyOutput) -> Res
         .course
         .exercises
         .iter()
+        .filter(|exercise| chapters.is_empty() || chapters.iter().any(|c| c == exercise.chapter()))
         .map(|exercise| Job {
             exercise,
             subject: subject.clone(),

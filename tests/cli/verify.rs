@@ -1,4 +1,4 @@
-use crate::support::{Pack, stdout};
+use crate::support::{Invocation, Pack, stdout};
 
 #[test]
 fn verify_grades_everything_and_sums_up() {
@@ -37,5 +37,23 @@ fn verify_solutions_grades_the_solutions_folder() {
     pack.asynclings(&["verify", "--solutions"])
         .status(0)
         .stdout_has("4 of 4 solutions pass.")
+        .run();
+}
+
+#[test]
+fn verify_can_grade_one_chapter() {
+    Invocation::new(
+        &Pack::root(),
+        &["verify", "--solutions", "--chapter", "00_intro"],
+    )
+    .status(0)
+    .stdout_has("2 of 2 solutions pass.")
+    .stdout_lacks("futures1_lookup")
+    .run();
+    Invocation::new(&Pack::root(), &["verify", "--chapter", "99_nothing"])
+        .status(2)
+        .stderr_has(
+            "no chapter named `99_nothing`; the chapters are 00_intro, 01_futures, 02_wakers",
+        )
         .run();
 }
