@@ -576,8 +576,8 @@ fn sleeps_while_no_job_is_woken() {
         Some(Waiting::Repolled { polls, within }) => panic!(
             "run() polled job `banner` {polls} more times in {} while nothing had woken it \
              ({shop_limit_note}): the task went back into the run queue after every Pending \
-             poll, a busy loop that keeps a core busy for nothing; only a wake-up may queue a \
-             task again",
+             poll, a busy loop that keeps a core busy for nothing; only a wake-up may put a \
+             task back in the run queue",
             seconds(within)
         ),
         Some(Waiting::Running { looked, cpu }) => panic!(
