@@ -349,11 +349,10 @@ fn stuck_verdict(record: &Record, how: &str, stuck_for: Duration) -> String {
         unparked_the_waker_verdict(record.wakes(), how, polls)
     } else {
         format!(
-            "block_on parked its thread and never woke up: the future's waker was woken {} \
-             ({how}, then once more while block_on slept), but the future was polled only {} \
+            "block_on parked its thread and never woke up: the future's waker was woken ({how}), \
+             and once more after block_on had gone to sleep, yet the future was polled only {} \
              in {stuck_for}: waking the waker does not unpark the thread blocked in block_on, \
              so it sleeps forever; make the waker unpark that thread",
-            times(record.wakes()),
             times(polls)
         )
     }
@@ -434,11 +433,7 @@ fn polls_again_when_woken_from_another_thread() {
     let _ = driver.join();
     let verdict = match &outcome {
         Ok(_) => None,
-        Err(stuck) => Some(stuck_verdict(
-            &record,
-            "from another thread, while block_on slept",
-            *stuck,
-        )),
+        Err(stuck) => Some(stuck_verdict(&record, "from another thread", *stuck)),
     };
     record.finish();
     if let Some(verdict) = verdict {
@@ -480,11 +475,7 @@ fn sleeps_while_nothing_has_woken_the_future() {
             cpu.map(|cpu| format!(" and used {} of CPU", seconds(cpu)))
                 .unwrap_or_default()
         )),
-        (_, Err(stuck)) => Some(stuck_verdict(
-            &record,
-            "from another thread, while block_on slept",
-            *stuck,
-        )),
+        (_, Err(stuck)) => Some(stuck_verdict(&record, "from another thread", *stuck)),
         _ => None,
     };
     record.finish();
