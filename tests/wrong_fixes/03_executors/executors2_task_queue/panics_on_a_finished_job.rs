@@ -1,0 +1,89 @@
+//! Wrong fix: drops a finished job, but treats a finished task that comes out of the run queue
+//! again as impossible, and panics.
+// expect fail: run() panicked
+//! A print shop's controller runs its jobs (receipts, posters, a banner waiting for paper) as
+//! tasks on a tiny executor: `spawn` puts a task in the run queue (a channel), `run` takes
+//! tasks out and polls them. A task that returns `Pending` waits until its waker is woken.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Wake, Waker};
+
+type Job = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A spawned job, and the way back into the run queue.
+struct Task {
+    /// `None` once the job has finished: the task may still be in the run queue then.
+    job: Mutex<Option<Job>>,
+    queue: Sender<Arc<Task>>,
+}
+
+impl Wake for Task {
+    fn wake(self: Arc<Self>) {
+        // Waking a task means "poll it again": put it back in the run queue, and `run` polls
+        // it when it comes out, on the executor's thread. Don't poll it here: `wake` runs on
+        // whichever thread wakes (maybe inside this very task's poll, which holds its lock).
+        // If the executor is gone, nobody will poll it any more, so a failed send is fine.
+        let _ = self.queue.send(Arc::clone(&self));
+    }
+}
+
+/// Hands jobs to the executor: cheap to clone, usable inside jobs and from other threads.
+#[derive(Clone)]
+pub struct Spawner {
+    queue: Sender<Arc<Task>>,
+    unfinished: Arc<AtomicUsize>,
+}
+
+impl Spawner {
+    pub fn spawn(&self, job: impl Future<Output = ()> + Send + 'static) {
+        self.unfinished.fetch_add(1, SeqCst);
+        let (job, queue) = (Mutex::new(Some(Box::pin(job) as Job)), self.queue.clone());
+        let task = Arc::new(Task { job, queue });
+        self.queue.send(task).expect("the executor is gone");
+    }
+}
+
+pub struct Executor {
+    run_queue: Receiver<Arc<Task>>,
+    spawner: Spawner,
+}
+
+impl Default for Executor {
+    fn default() -> Self {
+        let (queue, run_queue) = channel();
+        let unfinished = Arc::default();
+        let spawner = Spawner { queue, unfinished };
+        Executor { run_queue, spawner }
+    }
+}
+
+impl Executor {
+    pub fn spawner(&self) -> Spawner {
+        self.spawner.clone()
+    }
+
+    /// Polls tasks from the run queue until every spawned job has finished.
+    pub fn run(&self) {
+        while self.spawner.unfinished.load(SeqCst) > 0 {
+            // Sleeps until a task is in the queue: an executor with nothing to poll must not
+            // spin. The executor keeps a sender itself, so `recv` cannot fail.
+            let task = self.run_queue.recv().expect("the executor keeps a sender");
+            let waker = Waker::from(Arc::clone(&task));
+            let mut cx = Context::from_waker(&waker);
+            let mut slot = task.job.lock().unwrap();
+            // A task woken twice before its poll, or woken as it finished, is in the queue
+            // more than once. Once its job is done, such entries are simply skipped: polling a
+            // finished future is a bug (an `async` block panics).
+            let job = slot.as_mut().expect("a task in the run queue has a job");
+            if job.as_mut().poll(&mut cx).is_ready() {
+                // Drop the finished job now, which also frees what it held.
+                *slot = None;
+                self.spawner.unfinished.fetch_sub(1, SeqCst);
+            }
+        }
+    }
+}
