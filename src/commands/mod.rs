@@ -7,6 +7,7 @@ pub mod reset;
 pub mod run;
 pub mod verify;
 
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
@@ -79,5 +80,10 @@ pub fn progress_bar(total: usize, label: &str) -> indicatif::ProgressBar {
 
 /// A status message from asynclings itself (not a verdict), on stderr.
 pub fn announce(message: &str) {
-    eprintln!("{} {message}", style("asynclings:").cyan().bold());
+    // A closed stderr is no reason to stop (or to panic).
+    let _ = writeln!(
+        std::io::stderr(),
+        "{} {message}",
+        style("asynclings:").cyan().bold()
+    );
 }

@@ -96,7 +96,7 @@ pub fn run(
     };
     let document = Document::new(command, started.elapsed(), entries, Vec::new());
     if let Some(text) = output.render(&document) {
-        print!("{text}");
+        out!("{text}");
     }
     Ok(if passed == grades.len() {
         exit::SUCCESS
