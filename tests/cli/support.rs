@@ -95,6 +95,8 @@ pub fn asynclings_command() -> Command {
     command
         .env_remove("ASYNCLINGS_COURSE")
         .env_remove("CARGO_TARGET_DIR")
+        // Started by the test harness, not by `cargo run`: messages name `asynclings …`.
+        .env_remove("CARGO")
         .env("NO_COLOR", "1");
     command
 }
