@@ -292,9 +292,19 @@ pub fn status_word(status: GradeStatus) -> console::StyledObject<&'static str> {
     }
 }
 
-/// The first line of the first failing check's message (or of the first error), for tables
-/// and one-line reports; the check is named as watch shows it, and the text is inert.
+/// [`first_reason`] with the check named as people read it ("answers forty two"), as watch
+/// shows it: for `verify`'s table and watch's log.
+pub fn reason_for_people(grade: &Grade) -> Option<String> {
+    reason(grade, &check_title)
+}
+
+/// The first line of the first failing check's message (or of the first error), for one-line
+/// reports that tools read (the check named as the grader spells it); the text is inert.
 pub fn first_reason(grade: &Grade) -> Option<String> {
+    reason(grade, &str::to_owned)
+}
+
+fn reason(grade: &Grade, name: &dyn Fn(&str) -> String) -> Option<String> {
     let reason = match grade.status {
         GradeStatus::Pass => None,
         GradeStatus::CompileError => grade.diagnostics.first().map(|d| {
@@ -313,7 +323,7 @@ pub fn first_reason(grade: &Grade) -> Option<String> {
             .map(|c| {
                 format!(
                     "{}: {}",
-                    check_title(&c.name),
+                    name(&c.name),
                     c.message
                         .as_deref()
                         .unwrap_or("")

@@ -348,7 +348,7 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             }
         };
         let exercise = self.exercise();
-        let reason = render::first_reason(&grade)
+        let reason = render::reason_for_people(&grade)
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
         self.screen.log(&format!(
