@@ -30,6 +30,18 @@ use terminal::Kind;
 
 pub fn run(session: &mut Session) -> Result<u8> {
     let kind = terminal::detect();
+    if kind == (Kind::Lines { human: true }) {
+        // A person at a terminal that cannot draw (TERM=dumb, or one without a terminfo
+        // entry): no colours either, from us or from the cargo build of the dependencies.
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+        // SAFETY: no other thread runs yet (the signal, watcher and key threads start below),
+        // so nothing reads the environment while it changes.
+        unsafe {
+            std::env::set_var("CARGO_TERM_COLOR", "never");
+            std::env::set_var("CARGO_TERM_PROGRESS_WHEN", "never");
+        }
+    }
     let Session { course, progress } = session;
     // Where the learner left off: the exercise they last moved to, else the first unfinished.
     let Some(first) = course

@@ -1,6 +1,7 @@
 //! asynclings' own tests: the real binary against fixture courses, asserting what a user sees
 //! and the exit statuses.
 
+mod pty;
 mod support;
 mod watching;
 
@@ -18,3 +19,6 @@ mod run;
 mod third_party;
 mod verify;
 mod watch;
+mod watch_files;
+mod watch_screen;
+mod learner_output;
