@@ -15,7 +15,11 @@ pub fn write(args: fmt::Arguments<'_>) {
         return;
     }
     let mut stdout = std::io::stdout().lock();
-    if stdout.write_fmt(args).and_then(|()| stdout.flush()).is_err() {
+    if stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
         CLOSED.store(true, Ordering::Relaxed);
     }
 }

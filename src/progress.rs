@@ -139,9 +139,12 @@ impl Progress {
         let mut merged = self.done.clone();
         if let Ok(text) = std::fs::read_to_string(&self.path) {
             let on_disk = parse(&self.path, &text).progress;
-            merged.extend(on_disk.done.into_iter().filter(|name| {
-                !self.is_done(name) && !self.not_done.iter().any(|n| n == name)
-            }));
+            merged.extend(
+                on_disk
+                    .done
+                    .into_iter()
+                    .filter(|name| !self.is_done(name) && !self.not_done.iter().any(|n| n == name)),
+            );
         }
         let mut text =
             format!("{HEADER}\n# Written by asynclings; `asynclings reset` never touches it.\n");
@@ -303,9 +306,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("elsewhere.txt");
         let link = dir.path().join(STATE_FILE);
-        std::fs::write(&target, format!("{HEADER}
+        std::fs::write(
+            &target,
+            format!(
+                "{HEADER}
 done a
-")).unwrap();
+"
+            ),
+        )
+        .unwrap();
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let (mut progress, _) = Progress::load(&link).unwrap();
         progress.mark_done("b");

@@ -144,7 +144,8 @@ mod tests {
 
     #[test]
     fn the_compiler_rendering_keeps_colour_codes_only() {
-        let rendered = "\u{1b}[0m\u{1b}[1m\u{1b}[38;5;9merror\u{1b}[0m: x\n  |\tlet s = \"\u{1b}[2J\";";
+        let rendered =
+            "\u{1b}[0m\u{1b}[1m\u{1b}[38;5;9merror\u{1b}[0m: x\n  |\tlet s = \"\u{1b}[2J\";";
         assert_eq!(
             compiler_rendering(rendered),
             "\u{1b}[0m\u{1b}[1m\u{1b}[38;5;9merror\u{1b}[0m: x\n  |     let s = \"␛[2J\";"

@@ -19,7 +19,10 @@ pub fn against_solution(yours: &str, solution: &str, solution_name: &str) -> Rep
         style("-").red(),
         style("+").green()
     );
-    out.push(Rank::Requested, Line::words("", style(title).bold().to_string()));
+    out.push(
+        Rank::Requested,
+        Line::words("", style(title).bold().to_string()),
+    );
     let diff = TextDiff::from_lines(yours, solution);
     let groups = diff.grouped_ops(CONTEXT);
     if groups.is_empty() {
@@ -30,9 +33,7 @@ pub fn against_solution(yours: &str, solution: &str, solution_name: &str) -> Rep
         return out;
     }
     for group in groups {
-        let first_line = group
-            .first()
-            .map_or(0, |op| op.new_range().start + 1);
+        let first_line = group.first().map_or(0, |op| op.new_range().start + 1);
         out.push(
             Rank::Requested,
             Line::words(
@@ -46,10 +47,9 @@ pub fn against_solution(yours: &str, solution: &str, solution_name: &str) -> Rep
             for change in diff.iter_changes(op) {
                 let text = untrusted::inert(change.value().trim_end_matches(['\n', '\r']));
                 let line = match change.tag() {
-                    ChangeTag::Delete => Line::verbatim(
-                        style("- ").red().to_string(),
-                        style(text).red().to_string(),
-                    ),
+                    ChangeTag::Delete => {
+                        Line::verbatim(style("- ").red().to_string(), style(text).red().to_string())
+                    }
                     ChangeTag::Insert => Line::verbatim(
                         style("+ ").green().to_string(),
                         style(text).green().to_string(),

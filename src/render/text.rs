@@ -255,9 +255,16 @@ mod tests {
         let line = Line::words("  ✗ ", "one poll took 2.0 s: it blocked the thread");
         assert_eq!(
             line.rows(Some(24)),
-            ["  ✗ one poll took 2.0 s:", "    it blocked the", "    thread"]
+            [
+                "  ✗ one poll took 2.0 s:",
+                "    it blocked the",
+                "    thread"
+            ]
         );
-        assert_eq!(line.rows(None), ["  ✗ one poll took 2.0 s: it blocked the thread"]);
+        assert_eq!(
+            line.rows(None),
+            ["  ✗ one poll took 2.0 s: it blocked the thread"]
+        );
     }
 
     #[test]

@@ -239,9 +239,8 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
                 );
             }
             SuspendedBy::Signal => {
-                let _ = signal_hook::low_level::emulate_default_handler(
-                    signal_hook::consts::SIGTSTP,
-                );
+                let _ =
+                    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP);
             }
         }
         // Running again (SIGCONT): take the terminal back and draw everything.
@@ -672,7 +671,8 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             return;
         }
         let screenful = layout::layout(&self.view(), self.screen.size());
-        self.screen.draw(&screenful.rows, std::mem::take(&mut self.clear));
+        self.screen
+            .draw(&screenful.rows, std::mem::take(&mut self.clear));
         if let Extra::Hint(level) = self.extra
             && screenful.requested_in_full
         {
@@ -782,12 +782,11 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
                     .cyan()
                     .to_string()
             }
-            (Activity::Running { checks, since }, _) => style(format!(
-                "⟳ running {checks} checks… {} s",
-                seconds(since)
-            ))
-            .cyan()
-            .to_string(),
+            (Activity::Running { checks, since }, _) => {
+                style(format!("⟳ running {checks} checks… {} s", seconds(since)))
+                    .cyan()
+                    .to_string()
+            }
             (Activity::Verifying(done, total), _) => {
                 let width = 24;
                 let filled = (done * width).checked_div(*total).unwrap_or(0);

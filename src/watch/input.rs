@@ -51,7 +51,11 @@ fn meaning(key: KeyEvent) -> Option<Event> {
             _ => None,
         };
     }
-    if alt || key.modifiers.intersects(KeyModifiers::SUPER | KeyModifiers::META) {
+    if alt
+        || key
+            .modifiers
+            .intersects(KeyModifiers::SUPER | KeyModifiers::META)
+    {
         return None;
     }
     let key = match key.code {
@@ -117,7 +121,10 @@ mod tests {
     #[test]
     fn ctrl_letters_are_not_bare_letters() {
         for c in ['x', 's', 'n', 'h', 'q', 'r'] {
-            assert!(press(KeyCode::Char(c), KeyModifiers::CONTROL).is_none(), "{c}");
+            assert!(
+                press(KeyCode::Char(c), KeyModifiers::CONTROL).is_none(),
+                "{c}"
+            );
             assert!(press(KeyCode::Char(c), KeyModifiers::ALT).is_none(), "{c}");
         }
         assert!(matches!(

@@ -151,7 +151,9 @@ pub fn layout(view: &View, size: Size) -> Screenful {
             .map(|p| p.rows.len())
             .sum();
         let room = height.saturating_sub(fixed).max(1);
-        let start = selected.saturating_sub(room - 1).min(rows.len().saturating_sub(room));
+        let start = selected
+            .saturating_sub(room - 1)
+            .min(rows.len().saturating_sub(room));
         let shown: Vec<String> = rows
             .iter()
             .skip(start)
@@ -275,9 +277,7 @@ fn title(view: &View, width: usize) -> String {
     if bar_width < 6 {
         return format!("{name}  {count}");
     }
-    let filled = (view.done * bar_width)
-        .checked_div(view.total)
-        .unwrap_or(0);
+    let filled = (view.done * bar_width).checked_div(view.total).unwrap_or(0);
     let bar = format!("{}{}", "█".repeat(filled), "░".repeat(bar_width - filled));
     format!("{name}  {}  {count}", style(bar).cyan())
 }
@@ -321,15 +321,21 @@ mod tests {
     /// pass, some output.
     fn failing_report(hint: Option<&str>) -> Report {
         let mut report = Report::default();
-        report.push(
-            Rank::Essential,
-            Line::words("✗ ", "fails 4 of 5 checks"),
-        );
+        report.push(Rank::Essential, Line::words("✗ ", "fails 4 of 5 checks"));
         report.gap();
         let checks = [
-            ("brews espresso and milk at the same time", "brew_flat_white had not finished 2.5 s after starting a 0.6 s and a 0.4 s timer: a timer never completes once woken (see the other checks)"),
-            ("rings after its duration and wakes the task", "woken 6 times, but every poll still returned Pending: nothing marks the timer as rung, so it never completes; let the thread set a flag in state it shares with the future before it wakes the task"),
-            ("starts counting at its first poll", "the timer started counting when it was created, not at its first poll"),
+            (
+                "brews espresso and milk at the same time",
+                "brew_flat_white had not finished 2.5 s after starting a 0.6 s and a 0.4 s timer: a timer never completes once woken (see the other checks)",
+            ),
+            (
+                "rings after its duration and wakes the task",
+                "woken 6 times, but every poll still returned Pending: nothing marks the timer as rung, so it never completes; let the thread set a flag in state it shares with the future before it wakes the task",
+            ),
+            (
+                "starts counting at its first poll",
+                "the timer started counting when it was created, not at its first poll",
+            ),
         ];
         for (index, (name, message)) in checks.iter().enumerate() {
             let rank = if index == 0 {
@@ -384,10 +390,7 @@ mod tests {
             let screen = layout(&view, size);
             assert!(screen.rows.len() <= size.rows);
             assert!(
-                screen
-                    .rows
-                    .iter()
-                    .all(|r| display_width(r) <= size.columns),
+                screen.rows.iter().all(|r| display_width(r) <= size.columns),
                 "{size:?}"
             );
             insta::assert_snapshot!(
@@ -413,7 +416,13 @@ mod tests {
     #[test]
     fn the_requested_hint_comes_before_the_rest_of_the_verdict() {
         let view = view(Body::Report(failing_report(Some(HINT))), None);
-        let screen = layout(&view, Size { columns: 80, rows: 24 });
+        let screen = layout(
+            &view,
+            Size {
+                columns: 80,
+                rows: 24,
+            },
+        );
         let text = strip(&screen);
         assert!(screen.requested_in_full, "{text}");
         assert!(text.contains("poll checks the flag first."), "{text}");
@@ -423,7 +432,13 @@ mod tests {
     #[test]
     fn a_hint_that_does_not_fit_is_not_in_full() {
         let view = view(Body::Report(failing_report(Some(HINT))), None);
-        let screen = layout(&view, Size { columns: 40, rows: 8 });
+        let screen = layout(
+            &view,
+            Size {
+                columns: 40,
+                rows: 8,
+            },
+        );
         assert!(!screen.requested_in_full, "{}", strip(&screen));
         assert!(strip(&screen).contains("Hint 2 of 3"), "{}", strip(&screen));
         assert!(strip(&screen).contains("more lines: enlarge the terminal"));
@@ -446,7 +461,13 @@ mod tests {
     fn the_list_keeps_the_selection_in_view() {
         let rows: Vec<String> = (1..=30).map(|n| format!("{n:>3} exercise{n}")).collect();
         let view = view(Body::List { rows, selected: 25 }, None);
-        let text = strip(&layout(&view, Size { columns: 40, rows: 8 }));
+        let text = strip(&layout(
+            &view,
+            Size {
+                columns: 40,
+                rows: 8,
+            },
+        ));
         assert!(text.contains(" 26 exercise26"), "{text}");
     }
 
@@ -454,12 +475,21 @@ mod tests {
     fn a_link_is_used_only_when_given_and_counts_its_text_only() {
         let mut with_link = view(Body::Report(failing_report(None)), None);
         with_link.link = Some("file:///home/me/my%20course/x.rs".into());
-        let screen = layout(&with_link, Size { columns: 80, rows: 24 });
+        let screen = layout(
+            &with_link,
+            Size {
+                columns: 80,
+                rows: 24,
+            },
+        );
         assert!(screen.rows[1].contains("\u{1b}]8;;file:///home/me/my%20course/x.rs"));
         assert!(display_width(&screen.rows[1]) <= 80);
         let without = layout(
             &view(Body::Report(failing_report(None)), None),
-            Size { columns: 80, rows: 24 },
+            Size {
+                columns: 80,
+                rows: 24,
+            },
         );
         assert!(!without.rows.concat().contains("\u{1b}]8"));
     }

@@ -67,8 +67,24 @@ pub fn can_draw(term: Option<&str>, dirs: &[PathBuf]) -> bool {
 
 /// Terminals whose names alone say they move the cursor (used without a terminfo database).
 const WELL_KNOWN: &[&str] = &[
-    "xterm", "screen", "tmux", "rxvt", "linux", "vt1", "vt2", "alacritty", "kitty", "foot",
-    "wezterm", "konsole", "gnome", "st-", "putty", "iterm", "ghostty", "eterm-color",
+    "xterm",
+    "screen",
+    "tmux",
+    "rxvt",
+    "linux",
+    "vt1",
+    "vt2",
+    "alacritty",
+    "kitty",
+    "foot",
+    "wezterm",
+    "konsole",
+    "gnome",
+    "st-",
+    "putty",
+    "iterm",
+    "ghostty",
+    "eterm-color",
 ];
 
 /// Where ncurses looks for terminfo entries, in its order.

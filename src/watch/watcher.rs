@@ -181,9 +181,7 @@ fn debounce(
             Err(RecvTimeoutError::Disconnected) => return,
         }
         let now = Instant::now();
-        let due = first.is_some_and(|first| {
-            now >= last + DEBOUNCE || now >= first + LONGEST_BURST
-        });
+        let due = first.is_some_and(|first| now >= last + DEBOUNCE || now >= first + LONGEST_BURST);
         if due {
             // A link may have been replaced by the save (or a file by a link): map them again.
             files.refresh();

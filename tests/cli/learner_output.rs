@@ -31,8 +31,16 @@ fn run_and_the_results_documents_show_escape_sequences_as_text() {
         .find(|e| e["name"] == "fails_check")
         .unwrap();
     let text = entry.to_string();
-    assert!(!text.contains("\\u001b") && !text.contains("\\u0007"), "{text}");
-    assert!(entry["checks"][0]["output"].as_str().unwrap().contains("␛[2J"));
+    assert!(
+        !text.contains("\\u001b") && !text.contains("\\u0007"),
+        "{text}"
+    );
+    assert!(
+        entry["checks"][0]["output"]
+            .as_str()
+            .unwrap()
+            .contains("␛[2J")
+    );
     assert!(entry["verdict"].as_str().unwrap().contains("␛]2;PWNED␇"));
 
     let output = pack

@@ -67,11 +67,18 @@ impl Tty {
         for (name, value) in env {
             command.env(name, value);
         }
-        let child = pair.slave.spawn_command(command).expect("asynclings starts");
+        let child = pair
+            .slave
+            .spawn_command(command)
+            .expect("asynclings starts");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().unwrap();
         let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(nonzero(rows), nonzero(columns), 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            nonzero(rows),
+            nonzero(columns),
+            0,
+        )));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (screen, bytes) = (Arc::clone(&parser), Arc::clone(&raw));
         std::thread::spawn(move || {

@@ -27,7 +27,8 @@ fn a_crlf_checkout_is_not_tampered_and_reset_writes_crlf() {
     committed(&pack);
     pack.sh("git config core.autocrlf true && rm -rf tests exercises && git checkout -- .");
     assert!(
-        pack.read("tests/graders/01_demo/passes.rs").contains("\r\n"),
+        pack.read("tests/graders/01_demo/passes.rs")
+            .contains("\r\n"),
         "the checkout has CRLF line ends"
     );
     pack.asynclings(&["run", "passes"])
@@ -36,7 +37,10 @@ fn a_crlf_checkout_is_not_tampered_and_reset_writes_crlf() {
         .stdout_lacks("tampered")
         .run();
     // An edited hidden test is still caught.
-    pack.write("tests/graders/01_demo/passes.rs", "#[test]\r\nfn t() {}\r\n");
+    pack.write(
+        "tests/graders/01_demo/passes.rs",
+        "#[test]\r\nfn t() {}\r\n",
+    );
     pack.asynclings(&["run", "passes"])
         .status(1)
         .stdout_has("the hidden tests were changed")
@@ -68,7 +72,11 @@ fn a_symlinked_exercise_is_graded_on_writes_to_its_target_and_reset_keeps_the_li
 
     pack.asynclings(&["reset", "fails_check"]).status(0).run();
     assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
-    assert!(std::fs::read_to_string(&target).unwrap().contains("41 // TODO"));
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("41 // TODO")
+    );
 }
 
 #[test]
@@ -80,7 +88,11 @@ fn a_symlinked_progress_file_is_written_through() {
     std::os::unix::fs::symlink(&target, &state).unwrap();
     pack.asynclings(&["run", "passes"]).status(0).run();
     assert!(std::fs::symlink_metadata(&state).unwrap().is_symlink());
-    assert!(std::fs::read_to_string(&target).unwrap().contains("done passes"));
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("done passes")
+    );
 }
 
 #[test]
@@ -114,7 +126,9 @@ fn a_burst_of_writes_to_other_exercises_does_not_move_the_learner() {
         let text = pack.read(&path);
         pack.write(&path, &format!("{text}// touched\n"));
     }
-    watch.expect("3 exercise files changed at once (a git checkout or stash?): staying on fails_check");
+    watch.expect(
+        "3 exercise files changed at once (a git checkout or stash?): staying on fails_check",
+    );
     pack.write("exercises/01_demo/fails_check.rs", FIXED_ANSWER);
     watch.expect("verdict fails_check pass");
     let seen = watch.seen().join("\n");

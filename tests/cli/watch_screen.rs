@@ -29,7 +29,8 @@ fn failing_pack() -> Pack {
 }
 
 fn hints_recorded(pack: &Pack) -> bool {
-    pack.read(".asynclings-state.txt").contains("hints fails_check")
+    pack.read(".asynclings-state.txt")
+        .contains("hints fails_check")
 }
 
 #[test]
@@ -102,10 +103,16 @@ fn program_output_is_shown_as_text_never_run_as_terminal_commands() {
         tty.wait_for("␛[2J")
     };
     assert!(screen.contains("␛]2;PWNED␇␛[31mred"), "{screen}");
-    assert!(screen.contains("red  TAB"), "the tab expanded to the next stop:\n{screen}");
+    assert!(
+        screen.contains("red  TAB"),
+        "the tab expanded to the next stop:\n{screen}"
+    );
     assert!(tty.row(0).starts_with("asynclings watch"), "{screen}");
     let raw = String::from_utf8_lossy(&tty.raw()).into_owned();
-    assert!(!raw.contains("\u{1b}]2;PWNED"), "the title sequence reached the terminal");
+    assert!(
+        !raw.contains("\u{1b}]2;PWNED"),
+        "the title sequence reached the terminal"
+    );
     assert!(!raw.contains("\u{7}"), "a bell reached the terminal");
 }
 
@@ -128,7 +135,10 @@ fn a_dumb_or_unknown_terminal_gets_plain_lines_without_escape_sequences() {
             String::from_utf8_lossy(&raw)
         );
         // A person reads it: the verdict is there in full.
-        assert!(tty.screen().contains("the answer is off by one") || String::from_utf8_lossy(&raw).contains("the answer is off by one"));
+        assert!(
+            tty.screen().contains("the answer is off by one")
+                || String::from_utf8_lossy(&raw).contains("the answer is off by one")
+        );
     }
 }
 
@@ -223,13 +233,19 @@ fn the_solution_view_shows_what_differs() {
     let screen = tty.wait_for("What solutions/01_demo/passes.rs does differently");
     assert!(screen.contains("-     x + x"), "{screen}");
     assert!(screen.contains("+     x * 2"), "{screen}");
-    assert!(!screen.contains("Already solved"), "the shared top is not repeated:\n{screen}");
+    assert!(
+        !screen.contains("Already solved"),
+        "the shared top is not repeated:\n{screen}"
+    );
 }
 
 fn wait_until(done: impl Fn() -> bool, what: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     while !done() {
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
