@@ -249,3 +249,34 @@ fn wait_until(done: impl Fn() -> bool, what: &str) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn at_60x15_the_failing_check_gets_the_rows_before_a_passing_one_and_words_stay_whole() {
+    let pack = Pack::copy("basic");
+    const MESSAGE: &str = "the answer was one less than forty-two: the shipped file subtracts where it should count, so every caller that relies on this value sees an off-by-one result";
+    pack.write(
+        "tests/graders/01_demo/fails_check.rs",
+        &format!(
+            "use crate::exercise::answer;\n\n#[test]\nfn a_positive_answer() {{\n    assert!(answer() > 0);\n}}\n\n#[test]\nfn b_the_exact_answer() {{\n    assert!(answer() == 42, {MESSAGE:?});\n}}\n"
+        ),
+    );
+    pack.asynclings(&["dev", "seal"]).status(0).run();
+    pack.write(
+        ".asynclings-state.txt",
+        "# asynclings progress, format 1\ncurrent fails_check\n",
+    );
+    let mut tty = Tty::start(&pack.path("."), &["watch"], (60, 15), XTERM, &[]);
+    let screen = tty.wait_for("fails 1 of 2");
+    assert!(tty.row(0).starts_with("asynclings watch"), "{screen}");
+    assert!(screen.contains("b the exact answer"), "{screen}");
+    let flowing = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flowing.contains(MESSAGE),
+        "the failing check's explanation is cut or broken mid-word:\n{screen}"
+    );
+    for row in screen.lines() {
+        assert!(row.chars().count() <= 60, "{row}");
+    }
+    tty.press("q");
+    assert_eq!(tty.wait_exit(), 0);
+}
