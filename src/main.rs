@@ -1,17 +1,23 @@
 //! asynclings: exercises in async and parallel Rust, graded by hidden tests.
 
+#[macro_use]
+mod output;
+
 mod atomic_file;
 mod cli;
 mod commands;
 mod course;
 mod exit;
 mod grade;
+mod invocation;
 mod progress;
 mod render;
 mod results;
 mod seal;
+mod untrusted;
 mod watch;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,7 +26,11 @@ fn main() -> ExitCode {
     match cli::run(cli::Cli::parse()) {
         Ok(status) => ExitCode::from(status),
         Err(error) => {
-            eprintln!("{} {error:#}", console::style("error:").red().bold());
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} {error:#}",
+                console::style("error:").red().bold()
+            );
             exit::for_error(&error)
         }
     }

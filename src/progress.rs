@@ -30,6 +30,9 @@ pub struct Progress {
     done: Vec<String>,
     current: Option<String>,
     hints: BTreeMap<String, usize>,
+    /// Exercises whose latest grade failed after they were done: their done marks must not
+    /// come back from the file when saving merges in marks written by other processes.
+    not_done: Vec<String>,
 }
 
 /// What a file held, line by line, and how many lines could not be read.
@@ -63,8 +66,9 @@ impl Progress {
         let kept = parsed.progress.done.len();
         let notice = if parsed.foreign {
             format!(
-                "{name} was not an asynclings progress file: kept {kept} done marks, saved the original as {}; `asynclings verify` re-marks finished exercises",
-                backup.display()
+                "{name} was not an asynclings progress file: kept {kept} done marks, saved the original as {}; `{}` re-marks finished exercises",
+                backup.display(),
+                crate::invocation::command("verify")
             )
         } else {
             format!(
@@ -93,11 +97,22 @@ impl Progress {
         if self.current.as_deref() == Some(name) {
             self.current = None;
         }
+        self.not_done.retain(|n| n != name);
         if self.is_done(name) {
             return false;
         }
         self.done.push(name.to_owned());
         true
+    }
+
+    /// Takes back `name`'s done mark: its latest grade failed. Returns whether it had one.
+    pub fn mark_not_done(&mut self, name: &str) -> bool {
+        if !self.not_done.iter().any(|n| n == name) {
+            self.not_done.push(name.to_owned());
+        }
+        let before = self.done.len();
+        self.done.retain(|n| n != name);
+        before != self.done.len()
     }
 
     /// The exercise the learner chose to work on, if any (else the first unfinished one is).
@@ -124,7 +139,12 @@ impl Progress {
         let mut merged = self.done.clone();
         if let Ok(text) = std::fs::read_to_string(&self.path) {
             let on_disk = parse(&self.path, &text).progress;
-            merged.extend(on_disk.done.into_iter().filter(|name| !self.is_done(name)));
+            merged.extend(
+                on_disk
+                    .done
+                    .into_iter()
+                    .filter(|name| !self.is_done(name) && !self.not_done.iter().any(|n| n == name)),
+            );
         }
         let mut text =
             format!("{HEADER}\n# Written by asynclings; `asynclings reset` never touches it.\n");
@@ -264,6 +284,44 @@ mod tests {
                 .contains("was not an asynclings progress file")
         );
         assert!(!progress.is_done("a"));
+    }
+
+    #[test]
+    fn a_failed_grade_takes_back_the_done_mark_on_disk_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(STATE_FILE);
+        let (mut progress, _) = Progress::load(&path).unwrap();
+        progress.mark_done("a");
+        progress.mark_done("b");
+        progress.save().unwrap();
+        assert!(progress.mark_not_done("a"));
+        assert!(!progress.mark_not_done("a"));
+        progress.save().unwrap();
+        let (again, _) = Progress::load(&path).unwrap();
+        assert!(!again.is_done("a") && again.is_done("b"));
+    }
+
+    #[test]
+    fn a_symlinked_progress_file_is_written_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere.txt");
+        let link = dir.path().join(STATE_FILE);
+        std::fs::write(
+            &target,
+            format!(
+                "{HEADER}
+done a
+"
+            ),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let (mut progress, _) = Progress::load(&link).unwrap();
+        progress.mark_done("b");
+        progress.save().unwrap();
+        assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+        let text = std::fs::read_to_string(&target).unwrap();
+        assert!(text.contains("done a") && text.contains("done b"), "{text}");
     }
 
     #[test]

@@ -37,8 +37,32 @@ pub fn blob_id(bytes: &[u8]) -> String {
     hasher.digest().to_string()
 }
 
-fn file_id(path: &Path) -> Option<String> {
-    std::fs::read(path).ok().map(|bytes| blob_id(&bytes))
+/// The blob id git gives the file at `path`: its own bytes' id when that is `expected` (the
+/// common case, no process started), else what `git hash-object` says, which applies the
+/// checkout's clean filters (`core.autocrlf`, `.gitattributes` `eol`/`text`/`ident`/`filter`),
+/// so a CRLF checkout of an unchanged file is unchanged, as `git status` sees it. Without git
+/// (or outside a repository) the bytes' own id.
+fn file_id(path: &Path, expected: Option<&str>) -> Option<String> {
+    let bytes = std::fs::read(path).ok()?;
+    let raw = blob_id(&bytes);
+    if expected == Some(raw.as_str()) {
+        return Some(raw);
+    }
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return Some(raw);
+    };
+    let filtered = Command::new("git")
+        .arg("hash-object")
+        .arg("--")
+        .arg(name)
+        .current_dir(dir)
+        .output()
+        .ok()
+        .filter(|output| output.status.success())
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .map(|id| id.trim().to_owned())
+        .filter(|id| id.len() == 40);
+    Some(filtered.unwrap_or(raw))
 }
 
 fn relative(course: &Course, path: &Path) -> Option<String> {
@@ -86,13 +110,13 @@ impl Seal {
             .flatten()
             .chain(helper_files(course, toolchain));
         for path in hidden {
-            if let (Some(rel), Some(id)) = (relative(course, &path), file_id(&path)) {
+            if let (Some(rel), Some(id)) = (relative(course, &path), file_id(&path, None)) {
                 seal.hidden.insert(rel, id);
             }
         }
         for exercise in &course.exercises {
             let rel = exercise.file();
-            if let Some(id) = file_id(&course.path(&rel)) {
+            if let Some(id) = file_id(&course.path(&rel), None) {
                 seal.shipped.insert(rel.to_string_lossy().into_owned(), id);
             }
         }
@@ -116,7 +140,8 @@ impl Seal {
             .iter()
             .filter_map(|path| {
                 let rel = relative(course, path)?;
-                match (self.hidden.get(&rel), file_id(path)) {
+                let sealed = self.hidden.get(&rel);
+                match (sealed, file_id(path, sealed.map(String::as_str))) {
                     (Some(sealed), Some(now)) if *sealed == now => None,
                     (Some(_), Some(_)) => Some(format!("{rel} was modified")),
                     (Some(_), None) => Some(format!("{rel} was deleted")),
@@ -132,16 +157,32 @@ impl Seal {
         let id = self.shipped.get(rel.as_ref()).with_context(|| {
             format!("the seal does not know {rel}, so its shipped version is unknown")
         })?;
-        let output = Command::new("git")
-            .args(["cat-file", "blob", id])
-            .current_dir(&course.root)
-            .output()
-            .context("cannot run git, which keeps the shipped exercises")?;
+        let git = |args: &[&str]| {
+            Command::new("git")
+                .args(args)
+                .current_dir(&course.root)
+                .output()
+                .context("cannot run git, which keeps the shipped exercises")
+        };
+        let inside = git(&["rev-parse", "--is-inside-work-tree"])?;
+        if !inside.status.success() {
+            bail!(
+                "{} is not a git repository, and git keeps the shipped exercises: clone the course with git (or copy {rel} from its original repository) to get it back",
+                course.root.display()
+            );
+        }
+        let output = git(&["cat-file", "blob", id])?;
         if !output.status.success() || blob_id(&output.stdout) != *id {
             bail!(
                 "the shipped version of {rel} (git blob {id}) is not in this repository; restore it from the course's repository"
             );
         }
+        // As a checkout writes it: CRLF line ends under core.autocrlf, and other smudge filters.
+        let path_arg = format!("--path={rel}");
+        let output = match git(&["cat-file", "--filters", &path_arg, id]) {
+            Ok(filtered) if filtered.status.success() => filtered,
+            _ => output,
+        };
         let target = course.path(exercise_file);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
@@ -154,6 +195,29 @@ impl Seal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    #[test]
+    fn a_crlf_checkout_of_an_unchanged_file_has_the_sealed_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("grader.rs");
+        std::fs::write(&file, "fn main() {}\n").unwrap();
+        let sealed = blob_id(b"fn main() {}\n");
+        git(dir.path(), &["init", "-q"]);
+        git(dir.path(), &["config", "core.autocrlf", "true"]);
+        std::fs::write(&file, "fn main() {}\r\n").unwrap();
+        assert_eq!(file_id(&file, Some(&sealed)), Some(sealed.clone()));
+        std::fs::write(&file, "fn main() { edited() }\r\n").unwrap();
+        assert_ne!(file_id(&file, Some(&sealed)), Some(sealed));
+    }
 
     #[test]
     fn blob_ids_match_git() {

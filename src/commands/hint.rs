@@ -17,7 +17,7 @@ pub fn run(session: &mut Session, name: Option<&str>, all: bool) -> Result<()> {
     };
     let first = if all { 1 } else { level };
     for (index, hint) in hints.iter().enumerate().take(level).skip(first - 1) {
-        println!(
+        outln!(
             "{}",
             style(format!(
                 "Hint {} of {} for {}:",
@@ -27,27 +27,27 @@ pub fn run(session: &mut Session, name: Option<&str>, all: bool) -> Result<()> {
             ))
             .bold()
         );
-        println!("{}\n", hint.trim());
+        outln!("{}\n", hint.trim());
     }
     if level > shown {
         session.progress.set_hints_shown(exercise.name(), level);
         session.progress.save()?;
     }
     if level < hints.len() {
-        println!(
+        outln!(
             "{}",
             style(format!(
-                "Still stuck? `asynclings hint {}` shows the next level.",
-                exercise.name()
+                "Still stuck? `{}` shows the next level.",
+                crate::invocation::command(&format!("hint {}", exercise.name()))
             ))
             .dim()
         );
     } else if !all && hints.len() > 1 {
-        println!(
+        outln!(
             "{}",
             style(format!(
-                "That was the last hint. `asynclings hint {} --all` shows them all.",
-                exercise.name()
+                "That was the last hint. `{}` shows them all.",
+                crate::invocation::command(&format!("hint {} --all", exercise.name()))
             ))
             .dim()
         );

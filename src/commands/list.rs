@@ -14,7 +14,7 @@ pub fn run(session: &Session) -> Result<()> {
         .map(|e| e.name().len())
         .max()
         .unwrap_or(0);
-    println!("  #    status   chapter        exercise");
+    outln!("  #    status   chapter        exercise");
     for (index, exercise) in session.course.exercises.iter().enumerate() {
         let (marker, status) = if current.as_deref() == Some(exercise.name()) {
             (style("▶").cyan().bold(), style("current").cyan())
@@ -23,7 +23,7 @@ pub fn run(session: &Session) -> Result<()> {
         } else {
             (style(" "), style("pending").dim())
         };
-        println!(
+        outln!(
             "{marker} {:<4} {:<8} {:<14} {:<width$}  {}",
             index + 1,
             status,
@@ -35,6 +35,6 @@ pub fn run(session: &Session) -> Result<()> {
     let done = session.done_count();
     let total = session.course.exercises.len();
     let percent = (done * 100).checked_div(total).unwrap_or(0);
-    println!("\nProgress: {done}/{total} exercises done ({percent}%)");
+    outln!("\nProgress: {done}/{total} exercises done ({percent}%)");
     Ok(())
 }

@@ -7,6 +7,7 @@ pub mod reset;
 pub mod run;
 pub mod verify;
 
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
@@ -33,7 +34,8 @@ impl Session {
         Ok(Self { course, progress })
     }
 
-    /// The exercise to work on: the one the learner chose, else the first unfinished one.
+    /// The exercise to work on (watch opens it too): the one the learner last moved to (with
+    /// `n` or the list), else the first unfinished one.
     pub fn current(&self) -> Option<&Exercise> {
         let chosen = self
             .progress
@@ -52,7 +54,11 @@ impl Session {
         match name {
             Some(name) => Ok(self.course.find(name)?),
             None => self.current().ok_or_else(|| {
-                UsageError("every exercise is done! Name one to grade it again, or run `asynclings verify`".into()).into()
+                UsageError(format!(
+                    "every exercise is done! Name one to grade it again, or run `{}`",
+                    crate::invocation::command("verify")
+                ))
+                .into()
             }),
         }
     }
@@ -79,5 +85,10 @@ pub fn progress_bar(total: usize, label: &str) -> indicatif::ProgressBar {
 
 /// A status message from asynclings itself (not a verdict), on stderr.
 pub fn announce(message: &str) {
-    eprintln!("{} {message}", style("asynclings:").cyan().bold());
+    // A closed stderr is no reason to stop (or to panic).
+    let _ = writeln!(
+        std::io::stderr(),
+        "{} {message}",
+        style("asynclings:").cyan().bold()
+    );
 }

@@ -11,7 +11,7 @@ pub fn run(session: &Session, name: &str) -> Result<()> {
         bail!("this course has no {SEAL_FILE}, so the shipped version of {name} is unknown");
     };
     seal.restore(&session.course, &exercise.file())?;
-    println!(
+    outln!(
         "Restored {} to its shipped version.",
         exercise.file().display()
     );

@@ -96,7 +96,7 @@ pub fn run(
     };
     let document = Document::new(command, started.elapsed(), entries, Vec::new());
     if let Some(text) = output.render(&document) {
-        print!("{text}");
+        out!("{text}");
     }
     Ok(if passed == grades.len() {
         exit::SUCCESS
@@ -141,7 +141,7 @@ fn table(grades: &[Grade], jobs: &[Job<'_>]) -> String {
     if !failures.is_empty() {
         out.push('\n');
         for grade in failures {
-            if let Some(reason) = render::first_reason(grade) {
+            if let Some(reason) = render::reason_for_people(grade) {
                 let _ = writeln!(
                     out,
                     "  {} {}",

@@ -147,7 +147,10 @@ impl Course {
             Some((_, suggestion)) => {
                 format!("no exercise named `{name}`; did you mean `{suggestion}`?")
             }
-            None => format!("no exercise named `{name}`; `asynclings list` shows them all"),
+            None => format!(
+                "no exercise named `{name}`; `{}` shows them all",
+                crate::invocation::command("list")
+            ),
         }))
     }
 

@@ -121,6 +121,7 @@ impl<'a> Grader<'a> {
             status: GradeStatus::Pass,
             duration: Default::default(),
             diagnostics: Vec::new(),
+            warnings: Vec::new(),
             tampered: Vec::new(),
             checks: Vec::new(),
         };
@@ -199,18 +200,22 @@ impl<'a> Grader<'a> {
             &control.cancel,
         )?;
         drop(deps);
+        let subject = file.to_string_lossy();
+        let about_subject: Vec<_> = compiled
+            .warnings
+            .into_iter()
+            .filter(|w| w.file.as_deref() == Some(&*subject))
+            .collect();
+        // Enforced lints fail the grade; otherwise the warnings are the learner's to read.
+        if clippy && compiled.success {
+            grade.diagnostics = about_subject;
+        } else {
+            grade.warnings = about_subject;
+        }
         if !compiled.success {
             grade.status = GradeStatus::CompileError;
             grade.diagnostics = compiled.errors;
             return Ok(());
-        }
-        if clippy {
-            let subject = file.to_string_lossy();
-            grade.diagnostics = compiled
-                .warnings
-                .into_iter()
-                .filter(|w| w.file.as_deref() == Some(&*subject))
-                .collect();
         }
 
         let tests = libtest::list(&work.binary)?;

@@ -82,6 +82,8 @@ pub struct Grade {
     pub duration: Duration,
     /// Compile errors (for `compile-error`) or enforced lint findings (which fail the grade).
     pub diagnostics: Vec<Diagnostic>,
+    /// The compiler's warnings about the graded file (not enforced; shown with a failing grade).
+    pub warnings: Vec<Diagnostic>,
     /// Hidden files that differ from the seal (for `tampered`).
     pub tampered: Vec<String>,
     pub checks: Vec<Check>,

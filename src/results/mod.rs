@@ -98,6 +98,6 @@ pub fn human(machine_format: bool, text: &str) {
     if machine_format {
         eprint!("{text}");
     } else {
-        print!("{text}");
+        out!("{text}");
     }
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::course::Exercise;
 use crate::grade::{CheckStatus, Grade, GradeStatus};
+use crate::untrusted::inert;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -134,7 +135,7 @@ impl Entry {
             status: grade.status.as_str(),
             expected: expected.map(str::to_owned),
             ok: problem.is_none(),
-            message: problem,
+            message: problem.map(|p| inert(&p)),
             duration_ms: millis(grade.duration),
             checks: grade.checks.iter().map(CheckEntry::from).collect(),
             diagnostics: grade
@@ -142,15 +143,15 @@ impl Entry {
                 .iter()
                 .map(|d| DiagnosticEntry {
                     level: d.level.clone(),
-                    message: d.message.clone(),
+                    message: inert(&d.message),
                     code: d.code.clone(),
                     file: d.file.clone(),
                     line: d.line,
                     column: d.column,
-                    rendered: console::strip_ansi_codes(&d.rendered).into_owned(),
+                    rendered: inert(&console::strip_ansi_codes(&d.rendered)),
                 })
                 .collect(),
-            tampered: grade.tampered.clone(),
+            tampered: grade.tampered.iter().map(|t| inert(t)).collect(),
             verdict: plain_verdict(grade, exercise),
         }
     }
@@ -166,10 +167,10 @@ impl From<&crate::grade::Check> for CheckEntry {
                 CheckStatus::Timeout => "timeout",
                 CheckStatus::Skipped => "skipped",
             },
-            message: check.message.clone(),
-            location: check.location.clone(),
+            message: check.message.as_deref().map(inert),
+            location: check.location.as_deref().map(inert),
             duration_ms: millis(check.duration),
-            output: check.output.clone(),
+            output: inert(&check.output),
         }
     }
 }
@@ -215,7 +216,7 @@ impl Document {
 }
 
 /// The learner's verdict without terminal colours (machine output may still go to a
-/// terminal, where `console` would colour it).
+/// terminal, where `console` would colour it). Untrusted text in it is already inert.
 fn plain_verdict(grade: &Grade, exercise: &Exercise) -> String {
     let verdict = crate::render::verdict(grade, exercise);
     console::strip_ansi_codes(&verdict).into_owned()

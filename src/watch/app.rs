@@ -1,37 +1,47 @@
 //! The watch loop's state and policy: which exercise is shown, which grade is in flight, what
-//! each key and save means. Sources only send events; everything is decided here.
+//! each key and save means. Sources only send events; everything is decided here. What fits on
+//! the screen is decided by [`super::layout`].
 
-use std::path::Path;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::thread::Scope;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use console::style;
 
-use super::event::{Event, Key};
-use super::screen::{Frame, Screen};
+use super::event::{Event, Key, SuspendedBy};
+use super::layout::{self, Body, View};
+use super::screen::Screen;
+use super::terminal::{self, Kind};
 use crate::course::{Course, Exercise};
 use crate::grade::batch::{Job, grade_all};
 use crate::grade::{Cancel, Cancelled, Control, Grade, GradeStatus, Grader, Phase, Subject};
+use crate::invocation;
 use crate::progress::Progress;
-use crate::render;
+use crate::render::{self, Audience, Flow, Line, Rank, Report};
 use crate::seal::Seal;
 
-const KEYS: &str = "n next · h hint · l list · r regrade · x reset · s solution · q quit";
+const KEYS: [&str; 3] = [
+    "n next · h hint · l list · r regrade · x reset · s solution · q quit",
+    "n next · h hint · l list · x reset · q quit",
+    "n h l r x s q",
+];
+
+/// How often the status row's elapsed time moves while a grade runs.
+const TICK: Duration = Duration::from_secs(1);
 
 /// The last verdict, kept on screen until the next one for the same exercise is ready.
 struct Verdict {
     exercise: usize,
     status: GradeStatus,
-    text: String,
+    report: Report,
     took: Duration,
 }
 
 enum Activity {
     Idle,
-    Compiling,
-    Running(usize),
+    Compiling { since: Instant },
+    Running { checks: usize, since: Instant },
     Verifying(usize, usize),
 }
 
@@ -45,7 +55,8 @@ enum Mode {
 enum Extra {
     None,
     Hint(usize),
-    Solution,
+    /// The diff from the learner's file to the solution.
+    Solution(Report),
 }
 
 struct InFlight {
@@ -54,13 +65,13 @@ struct InFlight {
 }
 
 pub struct App<'scope, 'env: 'scope> {
-    pub course: &'env Course,
-    pub progress: &'env mut Progress,
-    pub grader: &'env Grader<'env>,
-    pub scope: &'scope Scope<'scope, 'env>,
-    pub events: Sender<Event>,
-    pub screen: Screen,
-    pub shown: usize,
+    course: &'env Course,
+    progress: &'env mut Progress,
+    grader: &'env Grader<'env>,
+    scope: &'scope Scope<'scope, 'env>,
+    events: Sender<Event>,
+    screen: Screen,
+    shown: usize,
     verdict: Option<Verdict>,
     activity: Activity,
     notice: Option<String>,
@@ -69,6 +80,8 @@ pub struct App<'scope, 'env: 'scope> {
     in_flight: Option<InFlight>,
     generation: u64,
     verified: bool,
+    /// The next draw wipes the screen first (after a resume, on Ctrl-L).
+    clear: bool,
 }
 
 impl<'scope, 'env: 'scope> App<'scope, 'env> {
@@ -97,14 +110,19 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             in_flight: None,
             generation: 0,
             verified: false,
+            clear: false,
         }
     }
 
-    /// Runs until the learner quits. Events already queued (saves made while dependencies
-    /// were building) fold into the first grade.
+    /// Runs until the learner quits (or nobody reads the output any more). A save made while
+    /// dependencies were building opens that exercise; a burst of several does not.
     pub fn run(mut self, inbox: &Receiver<Event>) -> Result<()> {
-        while let Ok(Event::Saved(index)) = inbox.try_recv() {
-            self.shown = index;
+        let mut saved = std::collections::BTreeSet::new();
+        while let Ok(Event::Saved(indices)) = inbox.try_recv() {
+            saved.extend(indices);
+        }
+        if saved.len() == 1 {
+            self.shown = saved.into_iter().next().unwrap_or(self.shown);
         }
         let exercise = self.exercise();
         self.screen.log(&format!(
@@ -115,10 +133,32 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             exercise.name(),
             exercise.file().display()
         ));
+        if let Kind::Lines { human: true } = self.screen.kind() {
+            self.screen.log(
+                "keys: type n (next), h (hint), l (list), r (regrade), x (reset), s (solution) or q (quit), then Enter",
+            );
+        }
         self.grade(self.shown);
         self.redraw();
-        while let Ok(event) = inbox.recv() {
-            if !self.handle(event) {
+        loop {
+            let event = if self.in_flight.is_some() && self.screen.is_terminal() {
+                match inbox.recv_timeout(TICK) {
+                    Ok(event) => Some(event),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+            } else {
+                match inbox.recv() {
+                    Ok(event) => Some(event),
+                    Err(_) => break,
+                }
+            };
+            if let Some(event) = event
+                && !self.handle(event)
+            {
+                break;
+            }
+            if crate::output::closed() {
                 break;
             }
             self.redraw();
@@ -145,13 +185,26 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
     fn handle(&mut self, event: Event) -> bool {
         match event {
             Event::Quit => return false,
-            Event::Saved(index) => self.saved(index),
+            Event::Saved(indices) => self.saved(&indices),
             Event::Key(key) => return self.key(key),
             Event::Resized => {}
+            Event::Redraw => self.clear = true,
+            Event::Suspend(by) => self.suspend(by),
+            Event::Resumed => {
+                self.screen.resume();
+                self.clear = true;
+            }
             Event::Phase { generation, phase } if generation == self.generation => {
+                let since = match self.activity {
+                    Activity::Compiling { since } | Activity::Running { since, .. } => since,
+                    _ => Instant::now(),
+                };
                 self.activity = match phase {
-                    Phase::Compiling => Activity::Compiling,
-                    Phase::Running { checks } => Activity::Running(checks),
+                    Phase::Compiling => Activity::Compiling { since },
+                    Phase::Running { checks } => Activity::Running {
+                        checks,
+                        since: Instant::now(),
+                    },
                 };
             }
             Event::Phase { .. } => {}
@@ -168,7 +221,47 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         true
     }
 
-    fn saved(&mut self, index: usize) {
+    /// Ctrl-Z: the terminal goes back to the shell as it was, the job stops, and on `fg` the
+    /// view comes back.
+    fn suspend(&mut self, by: SuspendedBy) {
+        if !self.screen.is_terminal() {
+            return;
+        }
+        self.screen.suspend();
+        match by {
+            // The whole job stops, as Ctrl-Z does outside raw mode (`cargo run` included, or the
+            // shell would wait on it). SIGSTOP, not SIGTSTP: our own SIGTSTP handler would
+            // bring us back here.
+            SuspendedBy::Key => {
+                let _ = nix::sys::signal::killpg(
+                    nix::unistd::getpgrp(),
+                    nix::sys::signal::Signal::SIGSTOP,
+                );
+            }
+            SuspendedBy::Signal => {
+                let _ =
+                    signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP);
+            }
+        }
+        // Running again (SIGCONT): take the terminal back and draw everything.
+        self.screen.resume();
+        self.clear = true;
+    }
+
+    fn saved(&mut self, indices: &[usize]) {
+        let Some(&only) = indices.first() else {
+            return;
+        };
+        let burst = indices.len() > 1;
+        if burst && !indices.contains(&self.shown) {
+            let current = self.exercise().name();
+            self.say(format!(
+                "{} exercise files changed at once (a git checkout or stash?): staying on {current}",
+                indices.len()
+            ));
+            return;
+        }
+        let index = if burst { self.shown } else { only };
         let exercise = &self.course.exercises[index];
         let file = exercise.file();
         if !self.course.path(&file).is_file() {
@@ -181,7 +274,16 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         }
         if index == self.shown {
             self.screen.log(&format!("saved {}", file.display()));
-            self.notice = None;
+            self.notice = burst.then(|| {
+                format!(
+                    "{} exercise files changed at once (a git checkout or stash?): staying on {}",
+                    indices.len(),
+                    exercise.name()
+                )
+            });
+            if let Some(notice) = &self.notice {
+                self.screen.log(notice);
+            }
         } else {
             let current = self.exercise().name();
             self.say(format!(
@@ -215,7 +317,9 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             cancel: control.cancel.clone(),
             requested: Instant::now(),
         });
-        self.activity = Activity::Compiling;
+        self.activity = Activity::Compiling {
+            since: Instant::now(),
+        };
         let exercise = &self.course.exercises[index];
         self.screen.log(&format!("grading {}", exercise.name()));
         let (grader, events) = (self.grader, self.events.clone());
@@ -243,7 +347,7 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             }
         };
         let exercise = self.exercise();
-        let reason = render::first_reason(&grade)
+        let reason = render::reason_for_people(&grade)
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
         self.screen.log(&format!(
@@ -252,13 +356,27 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             grade.status.as_str(),
             took.as_secs_f64()
         ));
+        self.screen.log_for_people(
+            &render::report(&grade, exercise, Audience::Run).text(render::terminal_width()),
+        );
         self.verdict = Some(Verdict {
             exercise: self.shown,
             status: grade.status,
-            text: render::verdict(&grade, exercise),
+            report: render::report(&grade, exercise, Audience::Watch),
             took,
         });
+        if let Extra::Solution(_) = self.extra {
+            self.extra = Extra::Solution(self.solution_diff());
+        }
         if !grade.passed() {
+            // The latest grade is what counts: a done exercise that fails now is not done, and
+            // `n` does not skip it. (A tampered grade says nothing about the learner's file.)
+            if grade.status != GradeStatus::Tampered
+                && self.progress.mark_not_done(exercise.name())
+                && let Err(error) = self.progress.save()
+            {
+                self.say(format!("could not save your progress: {error:#}"));
+            }
             return;
         }
         self.progress.mark_done(exercise.name());
@@ -274,7 +392,7 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             self.verify_all();
         } else {
             self.say(format!(
-                "Well done! Compare with {}, then press n for the next exercise.",
+                "Well done! Compare with {} (s shows what differs), then press n for the next exercise.",
                 exercise.solution().display()
             ));
         }
@@ -316,12 +434,23 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
                     .filter(|g| !g.passed())
                     .map(|g| g.exercise.as_str())
                     .collect();
+                for grade in grades.iter().filter(|g| !g.passed()) {
+                    if grade.status != GradeStatus::Tampered {
+                        self.progress.mark_not_done(&grade.exercise);
+                    }
+                }
+                if !failing.is_empty()
+                    && let Err(error) = self.progress.save()
+                {
+                    self.say(format!("could not save your progress: {error:#}"));
+                }
                 if failing.is_empty() {
                     self.say(format!(
                         "All {} exercises pass. You have finished asynclings: futures, wakers and the rest are yours now. Press q to leave.",
                         grades.len()
                     ));
                 } else {
+                    self.verified = false;
                     self.say(format!(
                         "Almost: these no longer pass: {}",
                         failing.join(", ")
@@ -349,8 +478,8 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
                 Key::Char('x') => {
                     self.mode = Mode::ConfirmReset;
                     self.say(format!(
-                        "Reset {} to its shipped version? Your changes to it are lost. y / n",
-                        self.exercise().file().display()
+                        "Reset {} to its shipped version (your changes to it are lost)? y / n",
+                        self.exercise().name()
                     ));
                 }
                 Key::Char('s') => self.solution(),
@@ -397,39 +526,76 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         self.grade(index);
     }
 
-    /// The next hint level (the same one as `asynclings hint`, which shares the count).
+    /// The next hint level (the count is shared with `asynclings hint`). A level counts as
+    /// used once it was on screen in full: at once in the plain log, after the draw that fit
+    /// it on a terminal.
     fn hint(&mut self) {
         let exercise = self.exercise();
         let total = exercise.info.hints.len();
-        let shown = self.progress.hints_shown(exercise.name());
-        let level = (shown + 1).min(total);
-        if level > shown {
-            self.progress.set_hints_shown(exercise.name(), level);
-            if let Err(error) = self.progress.save() {
-                self.say(format!("could not save your progress: {error:#}"));
-            }
+        if total == 0 {
+            self.say(format!("{} has no hints", exercise.name()));
+            return;
         }
+        let used = self.progress.hints_shown(exercise.name());
+        let level = match self.extra {
+            Extra::Hint(level) if level >= total => {
+                self.say(format!(
+                    "that was the last hint ({total} of {total}); the solution opens once this exercise passes"
+                ));
+                return;
+            }
+            Extra::Hint(level) => level + 1,
+            _ => (used + 1).min(total),
+        };
+        self.notice = None;
         self.extra = Extra::Hint(level);
         let text = exercise.info.hints[level - 1].trim().replace('\n', " ");
         self.screen
             .log(&format!("hint {} {level}/{total}: {text}", exercise.name()));
+        if !self.screen.is_terminal() {
+            self.hint_read(level);
+        }
+    }
+
+    /// Records that hint `level` of the current exercise was read.
+    fn hint_read(&mut self, level: usize) {
+        let name = self.exercise().name();
+        if level > self.progress.hints_shown(name) {
+            self.progress.set_hints_shown(name, level);
+            if let Err(error) = self.progress.save() {
+                self.say(format!("could not save your progress: {error:#}"));
+            }
+        }
     }
 
     fn solution(&mut self) {
         let exercise = self.exercise();
         if self.progress.is_done(exercise.name()) {
-            self.extra = Extra::Solution;
+            let diff = self.solution_diff();
             self.screen.log(&format!(
                 "solution {}: {}",
                 exercise.name(),
                 exercise.solution().display()
             ));
+            self.screen
+                .log_for_people(&diff.text(render::terminal_width()));
+            self.extra = Extra::Solution(diff);
         } else {
             self.say(
                 "the solution opens once this exercise passes: keep going, or press h for a hint"
                     .into(),
             );
         }
+    }
+
+    fn solution_diff(&self) -> Report {
+        let exercise = self.exercise();
+        let read = |path| std::fs::read_to_string(self.course.path(path)).unwrap_or_default();
+        render::diff::against_solution(
+            &read(&exercise.file()),
+            &read(&exercise.solution()),
+            &exercise.solution().display().to_string(),
+        )
     }
 
     fn confirm_reset(&mut self, confirmed: bool) {
@@ -500,119 +666,127 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         self.notice = Some(notice);
     }
 
-    fn redraw(&self) {
-        if self.screen.is_terminal() {
-            self.screen.draw(&self.frame());
+    fn redraw(&mut self) {
+        if !self.screen.is_terminal() {
+            return;
+        }
+        let screenful = layout::layout(&self.view(), self.screen.size());
+        self.screen
+            .draw(&screenful.rows, std::mem::take(&mut self.clear));
+        if let Extra::Hint(level) = self.extra
+            && screenful.requested_in_full
+        {
+            self.hint_read(level);
         }
     }
 
-    fn frame(&self) -> Frame {
+    /// Everything on screen, in words; [`layout::layout`] decides what fits.
+    fn view(&self) -> View {
         let exercise = self.exercise();
-        let total = self.course.exercises.len();
-        let done = self.done();
-        let width = 24;
-        let filled = (done * width).checked_div(total).unwrap_or(0);
-        let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
         let path = exercise.file();
-        let mut frame = Frame {
-            header: vec![
-                format!(
-                    "{}  {}  {done}/{total} done",
-                    style("asynclings watch").bold(),
-                    style(bar).cyan()
-                ),
-                format!(
-                    "{} › {}  {}",
-                    exercise.chapter(),
-                    style(exercise.name()).bold(),
-                    hyperlink(&self.course.path(&path), &path)
-                ),
-                String::new(),
-            ],
-            ..Frame::default()
+        let hyperlinks = matches!(self.screen.kind(), Kind::Screen { hyperlinks: true });
+        let body = match &self.mode {
+            Mode::List { selected } => Body::List {
+                rows: self.list_rows(*selected),
+                selected: *selected,
+            },
+            _ => Body::Report(self.verdict_report()),
         };
-        match &self.mode {
-            Mode::List { selected } => self.list_body(*selected, &mut frame.body),
-            _ => self.verdict_body(&mut frame.body),
+        let keys = match self.mode {
+            Mode::Normal => KEYS.iter().map(|k| (*k).to_owned()).collect(),
+            Mode::ConfirmReset => vec!["y reset · any other key keeps your file".into()],
+            Mode::List { .. } => vec![
+                "↑/↓ or j/k choose · enter open · any other key back".into(),
+                "j/k choose · enter open".into(),
+            ],
+        };
+        View {
+            exercise: exercise.name().to_owned(),
+            chapter: exercise.chapter().to_owned(),
+            path: path.display().to_string(),
+            link: hyperlinks.then(|| terminal::file_url(&self.course.path(&path))),
+            done: self.done(),
+            total: self.course.exercises.len(),
+            body,
+            notice: self.notice.clone(),
+            status: self.status_line(),
+            keys,
+            full_verdict: invocation::command(&format!("run {}", exercise.name())),
         }
-        frame.footer.push(String::new());
-        if let Some(notice) = &self.notice {
-            frame.footer.push(style(notice).yellow().to_string());
-        }
-        frame.footer.push(self.status_line());
-        frame.footer.push(
-            style(match self.mode {
-                Mode::Normal => KEYS,
-                Mode::ConfirmReset => "y reset · any other key keeps your file",
-                Mode::List { .. } => "↑/↓ or j/k choose · enter open · any other key back",
-            })
-            .dim()
-            .to_string(),
-        );
-        frame
     }
 
-    fn verdict_body(&self, body: &mut Vec<String>) {
-        match &self.verdict {
-            Some(verdict) if verdict.exercise == self.shown => {
-                body.extend(verdict.text.lines().map(str::to_owned));
+    fn verdict_report(&self) -> Report {
+        let mut report = match &self.verdict {
+            Some(verdict) if verdict.exercise == self.shown => verdict.report.clone(),
+            _ => {
+                let mut waiting = Report::default();
+                waiting.push(
+                    Rank::Essential,
+                    Line::words("", style("(grading…)").dim().to_string()),
+                );
+                waiting
             }
-            _ => body.push(style("(grading…)").dim().to_string()),
-        }
+        };
         let exercise = self.exercise();
-        match self.extra {
+        match &self.extra {
             Extra::None => {}
             Extra::Hint(level) => {
-                body.push(String::new());
-                body.push(
-                    style(format!("Hint {level} of {}:", exercise.info.hints.len()))
-                        .bold()
-                        .to_string(),
+                report.gap();
+                let title = format!("Hint {level} of {}:", exercise.info.hints.len());
+                report.push(
+                    Rank::Requested,
+                    Line::words("", style(title).bold().to_string()),
                 );
-                body.extend(
-                    exercise.info.hints[level - 1]
-                        .trim()
-                        .lines()
-                        .map(str::to_owned),
+                report.push_lines(
+                    Rank::Requested,
+                    "",
+                    exercise.info.hints[level - 1].trim(),
+                    Flow::Words,
                 );
             }
-            Extra::Solution => {
-                body.push(String::new());
-                body.push(
-                    style(format!("Solution ({}):", exercise.solution().display()))
-                        .bold()
-                        .to_string(),
-                );
-                let text = std::fs::read_to_string(self.course.path(&exercise.solution()))
-                    .unwrap_or_default();
-                body.extend(text.lines().map(str::to_owned));
+            Extra::Solution(diff) => {
+                report.gap();
+                report.append(diff.clone());
             }
         }
+        report
     }
 
-    fn list_body(&self, selected: usize, body: &mut Vec<String>) {
-        for (index, exercise) in self.course.exercises.iter().enumerate() {
-            let line = format!(
-                "{:>3}  {:<8} {:<14} {}",
-                index + 1,
-                self.status_of(index),
-                exercise.chapter(),
-                exercise.name()
-            );
-            body.push(if index == selected {
-                style(format!("▶ {line}")).reverse().to_string()
-            } else {
-                format!("  {line}")
-            });
-        }
+    fn list_rows(&self, selected: usize) -> Vec<String> {
+        self.course
+            .exercises
+            .iter()
+            .enumerate()
+            .map(|(index, exercise)| {
+                let line = format!(
+                    "{:>3}  {:<8} {:<14} {}",
+                    index + 1,
+                    self.status_of(index),
+                    exercise.chapter(),
+                    exercise.name()
+                );
+                if index == selected {
+                    style(format!("▶ {line}")).reverse().to_string()
+                } else {
+                    format!("  {line}")
+                }
+            })
+            .collect()
     }
 
     fn status_line(&self) -> String {
+        let seconds = |since: &Instant| since.elapsed().as_secs();
         match (&self.activity, &self.verdict) {
-            (Activity::Compiling, _) => style("⟳ compiling…").cyan().to_string(),
-            (Activity::Running(checks), _) => style(format!("⟳ running {checks} checks…"))
-                .cyan()
-                .to_string(),
+            (Activity::Compiling { since }, _) => {
+                style(format!("⟳ compiling… {} s", seconds(since)))
+                    .cyan()
+                    .to_string()
+            }
+            (Activity::Running { checks, since }, _) => {
+                style(format!("⟳ running {checks} checks… {} s", seconds(since)))
+                    .cyan()
+                    .to_string()
+            }
             (Activity::Verifying(done, total), _) => {
                 let width = 24;
                 let filled = (done * width).checked_div(*total).unwrap_or(0);
@@ -634,14 +808,4 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             (Activity::Idle, _) => style("save the file to grade it").dim().to_string(),
         }
     }
-}
-
-/// A terminal hyperlink (OSC 8) to `target`, shown as `text`; terminals without support show
-/// the text alone.
-fn hyperlink(target: &Path, text: &Path) -> String {
-    format!(
-        "\x1b]8;;file://{}\x1b\\{}\x1b]8;;\x1b\\",
-        target.display(),
-        style(text.display()).underlined()
-    )
 }

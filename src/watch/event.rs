@@ -6,10 +6,18 @@ use anyhow::Result;
 use crate::grade::{Grade, Phase};
 
 pub enum Event {
-    /// An exercise file changed or disappeared (debounced): its index in the course.
-    Saved(usize),
+    /// Exercise files changed or disappeared (debounced): their indices in the course, in
+    /// course order. Several at once are one burst (a `git checkout`, a stash, a search and
+    /// replace), not a learner moving between exercises.
+    Saved(Vec<usize>),
     Key(Key),
     Resized,
+    /// Ctrl-L: draw everything again.
+    Redraw,
+    /// Ctrl-Z, or SIGTSTP from elsewhere: give the terminal back and stop.
+    Suspend(SuspendedBy),
+    /// SIGCONT: running again after a stop.
+    Resumed,
     /// A grade in flight moved on.
     Phase {
         generation: u64,
@@ -28,10 +36,19 @@ pub enum Event {
     Verified(Result<Vec<Grade>>),
     /// The file watcher reported an error.
     WatchFailed(String),
-    /// Ctrl-C, SIGTERM, SIGHUP.
+    /// Ctrl-C, Ctrl-D, SIGTERM, SIGHUP.
     Quit,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuspendedBy {
+    /// Ctrl-Z read as a key in raw mode: the whole job (say, `cargo run` too) stops.
+    Key,
+    /// SIGTSTP from elsewhere (it reached every process of the job already).
+    Signal,
+}
+
+/// A key pressed without Ctrl or Alt (those have their own meanings or none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Key {
     Char(char),

@@ -59,6 +59,12 @@ fn reset_without_git_history_explains_where_to_look() {
     let pack = Pack::copy("basic");
     pack.asynclings(&["reset", "hangs"])
         .status(3)
+        .stderr_has("is not a git repository, and git keeps the shipped exercises: clone the course with git")
+        .run();
+    // A repository that lacks the shipped blob (say, a fresh `git init` over a copy).
+    pack.sh("git init -q");
+    pack.asynclings(&["reset", "hangs"])
+        .status(3)
         .stderr_has("is not in this repository")
         .run();
 }

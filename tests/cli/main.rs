@@ -1,6 +1,7 @@
 //! asynclings' own tests: the real binary against fixture courses, asserting what a user sees
 //! and the exit statuses.
 
+mod pty;
 mod support;
 mod watching;
 
@@ -11,6 +12,7 @@ mod dev_check;
 mod dev_new;
 mod guide;
 mod hints_and_reset;
+mod learner_output;
 mod lints;
 mod progress_file;
 mod results;
@@ -18,3 +20,5 @@ mod run;
 mod third_party;
 mod verify;
 mod watch;
+mod watch_files;
+mod watch_screen;

@@ -11,6 +11,8 @@ use std::process::{Command, Output};
 /// A private copy of a fixture course from `tests/fixtures/packs/`.
 pub struct Pack {
     dir: tempfile::TempDir,
+    /// The course's folder inside `dir` (empty: `dir` itself).
+    folder: String,
 }
 
 fn repo() -> &'static Path {
@@ -21,9 +23,16 @@ impl Pack {
     /// Copies `tests/fixtures/packs/<name>`; its `dependencies` point at this repository's
     /// course package, so every copy shares the compiled dependencies.
     pub fn copy(name: &str) -> Self {
+        Self::copy_at(name, "")
+    }
+
+    /// [`Pack::copy`] into a folder called `folder` (say, with spaces and non-ASCII letters)
+    /// inside the temp dir; [`Pack::path`] is relative to the course.
+    pub fn copy_at(name: &str, folder: &str) -> Self {
         let dir = tempfile::tempdir().expect("a temp dir");
-        copy_tree(&repo().join("tests/fixtures/packs").join(name), dir.path());
-        let info = dir.path().join("info.toml");
+        let course = dir.path().join(folder);
+        copy_tree(&repo().join("tests/fixtures/packs").join(name), &course);
+        let info = course.join("info.toml");
         let text = std::fs::read_to_string(&info).expect("the pack has an info.toml");
         let manifest = repo().join("course/Cargo.toml");
         let text: Vec<String> = text
@@ -37,7 +46,10 @@ impl Pack {
             })
             .collect();
         std::fs::write(&info, text.join("\n") + "\n").unwrap();
-        Self { dir }
+        Self {
+            dir,
+            folder: folder.to_owned(),
+        }
     }
 
     /// This repository itself, as a course (read-only use: `dev check`, `verify --solutions`).
@@ -46,7 +58,7 @@ impl Pack {
     }
 
     pub fn path(&self, relative: &str) -> PathBuf {
-        self.dir.path().join(relative)
+        self.dir.path().join(&self.folder).join(relative)
     }
 
     pub fn write(&self, relative: &str, contents: &str) -> &Self {
@@ -64,7 +76,7 @@ impl Pack {
     pub fn sh(&self, script: &str) -> &Self {
         let status = Command::new("sh")
             .args(["-c", script])
-            .current_dir(self.dir.path())
+            .current_dir(self.path("."))
             .status()
             .unwrap();
         assert!(status.success(), "`{script}` failed");
@@ -72,7 +84,7 @@ impl Pack {
     }
 
     pub fn asynclings(&self, args: &[&str]) -> Invocation {
-        Invocation::new(self.dir.path(), args)
+        Invocation::new(&self.path("."), args)
     }
 }
 
@@ -95,6 +107,8 @@ pub fn asynclings_command() -> Command {
     command
         .env_remove("ASYNCLINGS_COURSE")
         .env_remove("CARGO_TARGET_DIR")
+        // Started by the test harness, not by `cargo run`: messages name `asynclings …`.
+        .env_remove("CARGO")
         .env("NO_COLOR", "1");
     command
 }
@@ -110,6 +124,11 @@ impl Invocation {
             stdout_lacks: Vec::new(),
             stderr_has: Vec::new(),
         }
+    }
+
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.command.env(name, value);
+        self
     }
 
     pub fn status(mut self, code: i32) -> Self {

@@ -7,8 +7,8 @@ fn verify_grades_everything_and_sums_up() {
         .asynclings(&["verify"])
         .status(1)
         .stdout_has("1 of 4 exercises pass.")
-        .stdout_has("fails_check: answers_forty_two: assertion `left == right` failed: the answer is off by one")
-        .stdout_has("hangs: answers_eventually: did not finish in 2 s")
+        .stdout_has("fails_check: answers forty two: assertion `left == right` failed: the answer is off by one")
+        .stdout_has("hangs: answers eventually: did not finish in 2 s")
         .run();
     let table = stdout(&output);
     for (name, status) in [

@@ -160,7 +160,7 @@ fn a_deleted_exercise_is_reported_and_x_restores_it() {
         "exercises/01_demo/fails_check.rs was deleted: press x to restore the shipped version",
     );
     watch.key("x");
-    watch.expect("Reset exercises/01_demo/fails_check.rs to its shipped version?");
+    watch.expect("Reset fails_check to its shipped version");
     watch.key("y");
     watch.expect("restored exercises/01_demo/fails_check.rs to its shipped version");
     watch.expect("verdict fails_check fail");

@@ -72,7 +72,7 @@ fn one_poll_returns_at_once() {
 }
 
 #[test]
-fn pending_leaves_the_waker_with_tokios_timer() {
+fn pending_leaves_the_waker_with_the_tokio_timer() {
     run_on_paused_clock(|| async {
         let waker = CountingWaker::new();
         let mut greeting = pin!(DelayedGreeting::new("Ada", DELAY));
