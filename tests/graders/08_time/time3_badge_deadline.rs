@@ -34,6 +34,33 @@ where
         .run(make)
 }
 
+/// Polls a correct Deadline needs when awaited by a task: a first poll and the timer's
+/// wake-up (a few more are fine); far fewer than a busy loop or a restarted timer make.
+const POLL_CAP: usize = 50;
+
+/// Awaits `inner`, giving up with `Err((polls, tokio time since start))` once it has been
+/// polled `POLL_CAP` times without finishing.
+struct PollCap<F> {
+    inner: Pin<Box<F>>,
+    polls: usize,
+    started: Instant,
+}
+
+impl<F: Future> Future for PollCap<F> {
+    type Output = Result<F::Output, (usize, Duration)>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.polls += 1;
+        match self.inner.as_mut().poll(cx) {
+            Poll::Ready(output) => Poll::Ready(Ok(output)),
+            Poll::Pending if self.polls >= POLL_CAP => {
+                Poll::Ready(Err((self.polls, self.started.elapsed())))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
 /// A badge reader: a leaf future the grader controls. It resolves to the badge once `tap`
 /// is called, and counts its polls.
 struct Reader {
@@ -392,9 +419,31 @@ fn awaited_by_a_task_it_resolves_when_the_first_of_the_two_happens() {
         )
         .run_timed(|| async {
             let (reader, _badge) = reader();
-            Deadline::new(reader, LIMIT).await
+            PollCap {
+                inner: Box::pin(Deadline::new(reader, LIMIT)),
+                polls: 0,
+                started: Instant::now(),
+            }
+            .await
         });
     let real = began.elapsed();
+    let result = result.unwrap_or_else(|(polls, at)| {
+        if at.is_zero() {
+            panic!(
+                "awaited by a task with a badge that never taps, Deadline was polled {polls} \
+                 times at 0 ms of tokio time without finishing: it wakes its own task at every \
+                 poll, a busy loop; {BUSY_FIX}"
+            )
+        } else {
+            panic!(
+                "awaited by a task with a badge that never taps, Deadline was woken {polls} \
+                 times over {} ms of tokio time and never timed out, though its limit is 300 ms: \
+                 every wake-up pushed the limit further away; keep the timer made for the first \
+                 poll and poll that same timer again",
+                ms(at)
+            )
+        }
+    });
     assert_eq!(
         result,
         Err(TimedOut),
