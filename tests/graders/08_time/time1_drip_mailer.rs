@@ -46,8 +46,7 @@ fn record_series(emails: &'static [&'static str], gap: Duration) -> (Vec<Sent>, 
                 });
             })
             .await;
-            let sent = sent.lock().unwrap().clone();
-            sent
+            sent.lock().unwrap().clone()
         })
 }
 
