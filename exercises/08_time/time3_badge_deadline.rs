@@ -1,0 +1,61 @@
+//! The badge reader at an office door. When someone presses "open", the controller waits for a
+//! badge tap, but not forever: after `limit` it gives up and the door stays locked.
+//! `Deadline::new(operation, limit)` is that wait, written by hand as a future: it resolves to
+//! `Ok(output)` if `operation` finishes first, and to `Err(TimedOut)` once `limit` has passed.
+//!
+//! This first attempt starts a helper thread that sleeps for `limit` and then wakes the task.
+//! But the thread cannot reach `expired`, a new thread starts at every poll, and the badge
+//! reader itself is never polled, so its tap can never get through.
+//!
+//! Done when: every poll of `Deadline` polls `operation` with the task's context and returns
+//! its output as soon as it is there (even if `limit` has passed as well); once `limit` has
+//! passed, the task is woken once and gets `Err(TimedOut)`; a later poll does not restart the
+//! limit; no poll blocks the thread or wakes its own task; a zero `limit` still lets an
+//! operation that is ready at once win. The timer may be tokio's (`Deadline` is only created
+//! inside a tokio runtime) or a thread of your own that shares state with the future.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::thread;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimedOut;
+
+pub struct Deadline<F> {
+    operation: Pin<Box<F>>,
+    limit: Duration,
+    // TODO: nothing can ever set this. Keep something that knows when the limit has passed
+    // and wakes the task then (a `tokio::time::Sleep` must stay pinned: `Box::pin`).
+    expired: bool,
+}
+
+impl<F: Future> Deadline<F> {
+    pub fn new(operation: F, limit: Duration) -> Self {
+        Deadline {
+            operation: Box::pin(operation),
+            limit,
+            expired: false,
+        }
+    }
+}
+
+impl<F: Future> Future for Deadline<F> {
+    type Output = Result<F::Output, TimedOut>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // TODO: ask `self.operation` for its output first, on every poll.
+        if self.expired {
+            return Poll::Ready(Err(TimedOut));
+        }
+        // TODO: one more thread per poll, and when it wakes the task, nothing has changed.
+        let waker = cx.waker().clone();
+        let limit = self.limit;
+        thread::spawn(move || {
+            thread::sleep(limit);
+            waker.wake();
+        });
+        Poll::Pending
+    }
+}
