@@ -3,6 +3,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, ThreadId};
 use std::time::Duration;
 
+use asynclings_grading::cpu::seconds;
 use asynclings_grading::prelude::*;
 
 use crate::exercise::{Sale, expected_cash};
@@ -102,12 +103,15 @@ fn prices_several_sales_at_the_same_time() {
             price(sale)
         })
     });
-    meeting
-        .check_met(
-            "hand the sales to a parallel iterator over the slice, so that the pool's idle worker \
-             can steal half of them (work stealing)",
-        )
-        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    assert!(
+        meeting.met(),
+        "priced the {} sales one after another on the 2-thread pool: the first sale waited {} \
+         for another to be priced alongside it, and none was; hand the sales to a parallel \
+         iterator over the slice, so that the pool's idle worker can steal half of them (work \
+         stealing)",
+        sales.len(),
+        seconds(PATIENCE)
+    );
 }
 
 #[test]

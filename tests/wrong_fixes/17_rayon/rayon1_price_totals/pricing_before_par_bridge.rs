@@ -1,6 +1,6 @@
 //! Wrong fix: prices the sales in a sequential `map` and only then bridges to rayon; the
 //! bridge pulls items from that iterator one at a time, so the pricing never runs in parallel.
-// expect fail: ran one item at a time
+// expect fail: priced the 64 sales one after another
 //! Closing time at a bakery: the till should hold the morning's float plus the price of every
 //! sale of the day. Pricing one sale (tax, the day's offers, loyalty points) takes a while, and
 //! a busy day has thousands of sales, so the shop wants every core on it.
