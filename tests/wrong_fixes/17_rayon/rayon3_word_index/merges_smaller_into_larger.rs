@@ -1,6 +1,6 @@
 //! Wrong fix: merges the smaller index into the larger one (to move fewer entries), which
 //! swaps the sides when `later` is larger: later lines come before earlier ones.
-// expect fail: a later line came before an earlier one
+// expect fail: with a later line before an earlier one
 //! A support team searches its logs by word. The indexer turns log lines into an index: for
 //! every word, the numbers of the lines it appears on. The analyzer (lowercasing, dropping
 //! punctuation, stemming) is slow, so lines are analyzed in parallel.
