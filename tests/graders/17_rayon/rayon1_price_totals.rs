@@ -49,7 +49,7 @@ fn wrong_total(got: u64, want: u64, sales: usize, threads: usize) -> String {
         "the till came to {got} cents instead of {want} ({sales} sale(s) on a {threads}-thread \
          rayon pool)"
     );
-    if got > want && (got - want) % FLOAT_CENTS == 0 {
+    if got > want && (got - want).is_multiple_of(FLOAT_CENTS) {
         let times = (got - want) / FLOAT_CENTS + 1;
         format!(
             "{seen}: the morning float ({FLOAT_CENTS} cents) was counted {times} times. Rayon \

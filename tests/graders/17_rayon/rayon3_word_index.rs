@@ -282,7 +282,7 @@ fn merge_keeps_the_earlier_lines_first() {
 }
 
 #[test]
-fn the_index_is_the_same_however_rayon_splits_the_lines() {
+fn the_index_is_right_when_rayon_splits_the_lines() {
     // Even a 1-thread pool splits 24 lines into two pieces (0-11 and 12-23), and here the
     // second piece has more distinct words than the first.
     let lines: Vec<&str> = vec![

@@ -1,5 +1,5 @@
 use std::collections::HashSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::{self, ThreadId};
@@ -271,7 +271,9 @@ fn keeps_resizing_while_the_global_pool_is_busy() {
             == GLOBAL_THREADS),
         "the grader could not occupy rayon's global pool (is it used by something else?)"
     );
-    let limit = Duration::from_secs(2);
+    // Eight tiny resizes on an idle pool of its own take milliseconds; this leaves room for a
+    // loaded machine.
+    let limit = Duration::from_secs(3);
     let made = Watchdog::new(
         limit,
         &format!(
