@@ -37,11 +37,16 @@ fn name(tile: &Tile) -> String {
     format!("tile ({}, {})", tile.column, tile.row)
 }
 
-/// Holds back the work of one chosen item until a worker thread other than its own has
-/// *started its second* item (so that worker had finished, and stored, its first one), or
-/// until `PATIENCE` has passed. Work that really runs in parallel therefore finishes some
-/// other item before the held one, whatever the machine's load: a completion order the grader
-/// chose, not one left to chance.
+/// Proves that the items run in parallel, then makes them finish in an order the grader chose.
+///
+/// 1. The first two items to start wait for each other (up to `PATIENCE`): they meet only if
+///    two run at the same time. Code that takes turns (a lock held over the work, a plain loop)
+///    fails here however the threads are scheduled: the second item cannot start while the
+///    first one waits.
+/// 2. If they met, the chosen item is held back until a worker thread other than its own has
+///    *started its second* item (so that worker had finished, and stored, its first one), or
+///    until `PATIENCE` has passed. Parallel work therefore finishes some other item before the
+///    chosen one, whatever the machine's load.
 #[derive(Default)]
 struct HoldBack {
     state: Mutex<Held>,
@@ -50,13 +55,21 @@ struct HoldBack {
 
 #[derive(Default)]
 struct Held {
-    /// Items started, per thread (the held item aside).
+    /// Items started, per thread.
     starts: HashMap<ThreadId, usize>,
-    /// `Some(true)`: another worker got ahead; `Some(false)`: the held item gave up waiting.
+    arrived: usize,
+    /// Whether the first two items met; `None` until decided.
+    met: Option<bool>,
+    /// Whether another worker got ahead of the chosen item; `None` if it was not held.
     overtaken: Option<bool>,
-    /// Items other threads started while the held item waited.
-    started_meanwhile: usize,
-    waiting: bool,
+}
+
+impl Held {
+    fn got_ahead_of(&self, me: ThreadId) -> bool {
+        self.starts
+            .iter()
+            .any(|(thread, started)| *thread != me && *started >= 2)
+    }
 }
 
 impl HoldBack {
@@ -64,37 +77,16 @@ impl HoldBack {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Called at the start of every item but the held one.
-    fn start(&self) {
-        let mut held = self.state();
-        *held.starts.entry(thread::current().id()).or_default() += 1;
-        if held.waiting {
-            held.started_meanwhile += 1;
-        }
-        self.changed.notify_all();
-    }
-
-    /// Called at the start of the held item: waits until another worker has got ahead.
-    fn hold(&self) {
-        let me = thread::current().id();
-        let mut held = self.state();
-        if held.overtaken.is_some() {
-            return;
-        }
-        held.waiting = true;
+    /// Waits (up to `PATIENCE`) until `done` holds; returns the guard either way.
+    fn wait_for<'a>(
+        &self,
+        mut held: MutexGuard<'a, Held>,
+        done: impl Fn(&Held) -> bool,
+    ) -> MutexGuard<'a, Held> {
         let deadline = Instant::now() + PATIENCE;
-        loop {
-            if held
-                .starts
-                .iter()
-                .any(|(thread, n)| *thread != me && *n >= 2)
-            {
-                held.overtaken = Some(true);
-                break;
-            }
+        while !done(&held) {
             let now = Instant::now();
             if now >= deadline {
-                held.overtaken = Some(false);
                 break;
             }
             held = self
@@ -103,21 +95,47 @@ impl HoldBack {
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
-        held.waiting = false;
+        held
     }
 
-    /// `None` if the held item never ran.
+    /// Called at the start of every item; `chosen` for the item to hold back.
+    fn start(&self, chosen: bool) {
+        let me = thread::current().id();
+        let mut held = self.state();
+        *held.starts.entry(me).or_default() += 1;
+        self.changed.notify_all();
+        if held.met.is_none() {
+            held.arrived += 1;
+            if held.arrived >= 2 {
+                held.met = Some(true);
+                self.changed.notify_all();
+            } else {
+                held = self.wait_for(held, |held| held.met.is_some());
+                if held.met.is_none() {
+                    held.met = Some(false);
+                    self.changed.notify_all();
+                }
+            }
+        }
+        if chosen && held.met == Some(true) && held.overtaken.is_none() {
+            held = self.wait_for(held, |held| held.got_ahead_of(me));
+            held.overtaken = Some(held.got_ahead_of(me));
+        }
+    }
+
+    /// Whether the first two items met; `None` if fewer than one started.
+    fn met(&self) -> Option<bool> {
+        self.state().met
+    }
+
     fn overtaken(&self) -> Option<bool> {
         self.state().overtaken
     }
-
-    fn started_meanwhile(&self) -> usize {
-        self.state().started_meanwhile
-    }
 }
 
-/// Renders a 4 × 4 grid on a 2-thread pool, holding tile (0, 0) back until another worker got
-/// ahead of it. Returns the result, the hold, and where each render ran.
+/// Renders a 4 × 4 grid on a 2-thread pool: the first two tiles must meet, then tile (0, 0) is
+/// held back until another worker got ahead of it. Returns the tiles, the result, the hold, and
+/// where each render ran.
 fn render_with_first_tile_held() -> (Vec<Tile>, Vec<Pixels>, HoldBack, Placement) {
     let tiles = grid(4, 4);
     let hold = HoldBack::default();
@@ -126,11 +144,7 @@ fn render_with_first_tile_held() -> (Vec<Tile>, Vec<Pixels>, HoldBack, Placement
     let rendered = pool(2).install(|| {
         render_tiles(&tiles, |tile| {
             placement.record(|| {
-                if *tile == first {
-                    hold.hold();
-                } else {
-                    hold.start();
-                }
+                hold.start(*tile == first);
                 draw(tile)
             })
         })
@@ -138,35 +152,25 @@ fn render_with_first_tile_held() -> (Vec<Tile>, Vec<Pixels>, HoldBack, Placement
     (tiles, rendered, hold, placement)
 }
 
-fn others(count: usize) -> String {
-    match count {
-        0 => "no other tile".to_owned(),
-        1 => "only 1 other tile".to_owned(),
-        n => format!("only {n} other tiles"),
-    }
-}
-
-/// The verdict when no other tile got ahead of the held one: the tiles took turns.
-fn took_turns(tiles: &[Tile], hold: &HoldBack, placement: &Placement) -> String {
+/// The verdict when the first two tiles never met: the tiles took turns.
+fn took_turns(tiles: &[Tile], placement: &Placement) -> String {
     let workers = placement.rayon_threads();
-    let held = format!(
-        "{} was held back for {} and {} started meanwhile",
-        name(&tiles[0]),
-        seconds(PATIENCE),
-        others(hold.started_meanwhile())
+    let waited = format!(
+        "the first tile to render waited {} for another to render alongside it, and none did",
+        seconds(PATIENCE)
     );
     if workers.len() >= 2 {
         format!(
             "the tiles never rendered at the same time, although {} worker threads rendered \
-             them: {held}. The workers took turns: contention on a lock held while rendering (a \
-             Mutex locked before render is called stays locked until the result is stored); \
+             them: {waited}. The workers took turns: contention on a lock held while rendering \
+             (a Mutex locked before render is called stays locked until the result is stored); \
              render outside any lock and let rayon gather the results",
             workers.len()
         )
     } else {
         format!(
             "rendered the {} tiles one after another on {} worker thread of the 2-thread pool: \
-             {held}; hand the tiles to a parallel iterator so that the idle worker can steal \
+             {waited}; hand the tiles to a parallel iterator so that the idle worker can steal \
              half of them",
             tiles.len(),
             workers.len()
@@ -207,25 +211,33 @@ fn renders_every_tile_once() {
 #[test]
 fn renders_tiles_at_the_same_time() {
     let (tiles, _, hold, placement) = render_with_first_tile_held();
-    match hold.overtaken() {
+    match hold.met() {
         Some(true) => {}
-        Some(false) => panic!("{}", took_turns(&tiles, &hold, &placement)),
-        None => panic!("{} was never rendered: render every tile", name(&tiles[0])),
+        Some(false) => panic!("{}", took_turns(&tiles, &placement)),
+        None => panic!("no tile was rendered: render every tile"),
     }
 }
 
 #[test]
 fn keeps_grid_order_when_tiles_finish_out_of_order() {
     let (tiles, rendered, hold, _) = render_with_first_tile_held();
+    if hold.met() != Some(true) {
+        panic!(
+            "could not check the order: no two tiles ever rendered at the same time (the first \
+             waited {} for another), so no tile could finish before {} on purpose; see the \
+             check \"renders tiles at the same time\"",
+            seconds(PATIENCE),
+            name(&tiles[0])
+        );
+    }
     match hold.overtaken() {
         Some(true) => {}
         Some(false) => panic!(
-            "could not check the order: {} was held back for {} so that other tiles would \
-             finish first, and {} started meanwhile: the tiles did not render at the same time \
-             (see the check \"renders tiles at the same time\")",
+            "{} was held back for {} so that another tile would finish first, and no other \
+             worker thread started a second tile meanwhile: the other tiles did not render \
+             while it waited",
             name(&tiles[0]),
-            seconds(PATIENCE),
-            others(hold.started_meanwhile())
+            seconds(PATIENCE)
         ),
         None => panic!("{} was never rendered: render every tile", name(&tiles[0])),
     }
