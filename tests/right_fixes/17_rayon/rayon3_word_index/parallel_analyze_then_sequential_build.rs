@@ -1,4 +1,4 @@
-//! Correct alternative: parallel map + collect of the words, then a sequential build (and a fold-based merge)
+//! Correct alternative: parallel map + collect of each line's words, then a sequential build
 //! A support team searches its logs by word. The indexer turns log lines into an index: for
 //! every word, the numbers of the lines it appears on. The analyzer (lowercasing, dropping
 //! punctuation, stemming) is slow, so lines are analyzed in parallel.

@@ -1,4 +1,4 @@
-//! Correct alternative: rayon::scope with a spawned task per right half, results added into an atomic
+//! Correct alternative: rayon::scope, a spawned task per right half, sums added to an atomic
 //! A camera app meters a photo before it sets the exposure: it adds up the brightness of every
 //! pixel. `measure(run)` is the sensor library's routine that adds up one run of pixels,
 //! sequentially. A photo has millions of pixels, so `exposure` divides and conquers: it splits
