@@ -1,0 +1,46 @@
+//! Correct alternative: rayon::scope, a spawned task per right half, sums added to an atomic
+//! A camera app meters a photo before it sets the exposure: it adds up the brightness of every
+//! pixel. `measure(run)` is the sensor library's routine that adds up one run of pixels,
+//! sequentially. A photo has millions of pixels, so `exposure` divides and conquers: it splits
+//! the pixels in two halves, works on both halves at once with `rayon::join`, splits those
+//! again, and so on, until a piece is small enough to measure in one go.
+//!
+//! `exposure(pixels, measure)` returns the sum of `measure(piece)` over pieces that cover every
+//! pixel exactly once. A piece longer than `CUTOFF` pixels is split in two halves that are
+//! worked on in parallel; a piece of at most `CUTOFF` pixels is measured as it is (the
+//! sequential cutoff: on smaller pieces a split costs more than the work it shares out).
+//!
+//! Done when: several pieces are measured at the same time; no piece handed to `measure` is
+//! longer than `CUTOFF`, and none was split without need; every pixel is measured once (an
+//! empty photo measures 0).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The most pixels `measure` gets at once.
+pub const CUTOFF: usize = 1024;
+
+/// The photo's total brightness: the sum of `measure` over pieces of at most `CUTOFF` pixels.
+pub fn exposure(pixels: &[u16], measure: &(impl Fn(&[u16]) -> u64 + Sync)) -> u64 {
+    let total = AtomicU64::new(0);
+    rayon::scope(|scope| split_up(scope, pixels, measure, &total));
+    total.into_inner()
+}
+
+/// Measures `pixels` if it fits the cutoff; otherwise spawns its right half as a task of the
+/// scope (an idle worker may steal it) and carries on with the left half here.
+fn split_up<'a, F>(
+    scope: &rayon::Scope<'a>,
+    pixels: &'a [u16],
+    measure: &'a F,
+    total: &'a AtomicU64,
+) where
+    F: Fn(&[u16]) -> u64 + Sync,
+{
+    if pixels.len() <= CUTOFF {
+        total.fetch_add(measure(pixels), Ordering::Relaxed);
+        return;
+    }
+    let (left, right) = pixels.split_at(pixels.len() / 2);
+    scope.spawn(move |scope| split_up(scope, right, measure, total));
+    split_up(scope, left, measure, total);
+}
