@@ -6,6 +6,7 @@ mod commands;
 mod course;
 mod exit;
 mod grade;
+mod invocation;
 mod progress;
 mod render;
 mod results;

@@ -63,8 +63,9 @@ impl Progress {
         let kept = parsed.progress.done.len();
         let notice = if parsed.foreign {
             format!(
-                "{name} was not an asynclings progress file: kept {kept} done marks, saved the original as {}; `asynclings verify` re-marks finished exercises",
-                backup.display()
+                "{name} was not an asynclings progress file: kept {kept} done marks, saved the original as {}; `{}` re-marks finished exercises",
+                backup.display(),
+                crate::invocation::asynclings("verify")
             )
         } else {
             format!(

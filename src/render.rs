@@ -7,6 +7,8 @@ use console::style;
 
 use crate::course::Exercise;
 use crate::grade::{Check, CheckStatus, Diagnostic, Grade, GradeStatus};
+use crate::invocation;
+use crate::seal::Mismatch;
 
 /// Lines of a failing check's output shown under it.
 const OUTPUT_LINES: usize = 12;
@@ -40,28 +42,15 @@ pub fn verdict(grade: &Grade, exercise: &Exercise) -> String {
         GradeStatus::Missing => {
             let _ = writeln!(
                 out,
-                "{} {subject} is missing. `asynclings reset {}` restores the shipped version.",
+                "{} {subject} is missing. `{}` restores the shipped version.",
                 fail_mark(),
-                exercise.name()
+                invocation::asynclings(&format!("reset {}", exercise.name()))
             );
         }
-        GradeStatus::Tampered => {
-            let _ = writeln!(
-                out,
-                "{} the hidden tests were changed, so a grade could not be trusted:",
-                fail_mark()
-            );
-            for file in &grade.tampered {
-                let _ = writeln!(out, "    {file}");
-            }
-            let _ = writeln!(
-                out,
-                "  Restore them (`git checkout -- tests/ grading/`) and save again. If you wrote them, run `asynclings dev seal`."
-            );
-        }
+        GradeStatus::Tampered | GradeStatus::Unsealed => seal_mismatch(&mut out, grade),
         GradeStatus::CompileError => {
             let _ = writeln!(out, "{} {subject} does not compile\n", fail_mark());
-            compile_errors(&mut out, grade);
+            compile_errors(&mut out, grade, exercise);
         }
         GradeStatus::Fail | GradeStatus::Timeout => {
             let failed = grade.failed_checks().count();
@@ -90,12 +79,70 @@ pub fn verdict(grade: &Grade, exercise: &Exercise) -> String {
     out
 }
 
-fn compile_errors(out: &mut String, grade: &Grade) {
+/// Why hidden files could not be trusted, and what to do: restore what was changed (saying
+/// that this discards the changes), seal what was written on purpose.
+fn seal_mismatch(out: &mut String, grade: &Grade) {
+    let (changed, unsealed): (Vec<&Mismatch>, Vec<&Mismatch>) =
+        grade.tampered.iter().partition(|m| m.is_tampering());
+    let headline = if changed.is_empty() {
+        "hidden files are not sealed yet, so a grade could not be trusted:"
+    } else {
+        "hidden files differ from the course's seal, so a grade could not be trusted:"
+    };
+    let _ = writeln!(out, "{} {headline}", fail_mark());
+    for mismatch in &grade.tampered {
+        let _ = writeln!(out, "    {mismatch}");
+    }
+    if let Some(first) = changed.first() {
+        let root = first.course_root();
+        let files = invocation::quote_all(changed.iter().map(|m| &m.file));
+        let _ = writeln!(
+            out,
+            "  To grade, put them back as shipped (this discards any edits to them):\n    {}",
+            invocation::git_in(&root, &format!("checkout -- {files}"))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  If you are writing this course and changed them on purpose, `{}` records them as they are now.",
+        invocation::asynclings("dev seal")
+    );
+    if !unsealed.is_empty() && !changed.is_empty() {
+        let _ = writeln!(
+            out,
+            "  (Files not sealed yet are new since the last seal: nothing to restore.)"
+        );
+    }
+}
+
+fn compile_errors(out: &mut String, grade: &Grade, exercise: &Exercise) {
     let Some(first) = grade.diagnostics.first() else {
         let _ = writeln!(out, "  (the compiler gave no message)");
         return;
     };
-    if first.file.as_deref().is_some_and(|f| f != grade.subject) {
+    let located = first.file.as_deref().unwrap_or("a hidden file");
+    if grade.course_broken && grade.subject == exercise.file().to_string_lossy() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            style(format!(
+                "The course is broken, not your file: its hidden tests do not compile ({located}), \
+                 not even with the course's own solution. Report it to the course's authors, \
+                 with the error below."
+            ))
+            .yellow()
+        );
+    } else if grade.course_broken {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            style(format!(
+                "The hidden tests do not compile ({located}), not even with the solution: \
+                 the course is broken. Fix the hidden tests (or the solution)."
+            ))
+            .yellow()
+        );
+    } else if first.file.as_deref().is_some_and(|f| f != grade.subject) {
         let _ = writeln!(
             out,
             "{}\n",
@@ -195,14 +242,16 @@ pub fn first_reason(grade: &Grade) -> Option<String> {
     match grade.status {
         GradeStatus::Pass => None,
         GradeStatus::CompileError => grade.diagnostics.first().map(|d| {
-            let at = d
-                .file
-                .as_ref()
-                .map(|f| format!(" ({f}:{})", d.line.unwrap_or(0)))
-                .unwrap_or_default();
-            format!("{}{at}", d.message)
+            let blame = if grade.course_broken {
+                "the hidden tests do not compile, not even with the solution: "
+            } else {
+                ""
+            };
+            format!("{blame}{}{}", d.message, diagnostic_location(d, " (", ")"))
         }),
-        GradeStatus::Tampered => grade.tampered.first().cloned(),
+        GradeStatus::Tampered | GradeStatus::Unsealed => {
+            grade.tampered.first().map(ToString::to_string)
+        }
         GradeStatus::Missing => Some(format!("{} is missing", grade.subject)),
         GradeStatus::Fail | GradeStatus::Timeout => grade
             .failed_checks()
@@ -223,7 +272,23 @@ pub fn first_reason(grade: &Grade) -> Option<String> {
                 grade
                     .diagnostics
                     .first()
-                    .map(|d| format!("lint: {}", d.message))
+                    .map(|d| format!("lint: {}{}", d.message, diagnostic_location(d, " (", ")")))
             }),
     }
+}
+
+/// `{before}file:line:column{after}` of a diagnostic's primary span, or nothing without one.
+pub fn diagnostic_location(diagnostic: &Diagnostic, before: &str, after: &str) -> String {
+    let Some(file) = &diagnostic.file else {
+        return String::new();
+    };
+    let mut at = format!("{before}{file}");
+    if let Some(line) = diagnostic.line {
+        at.push_str(&format!(":{line}"));
+        if let Some(column) = diagnostic.column {
+            at.push_str(&format!(":{column}"));
+        }
+    }
+    at.push_str(after);
+    at
 }

@@ -110,44 +110,150 @@ impl Seal {
         )
     }
 
-    /// The hidden files among `files` that differ from the seal, each with why.
-    pub fn tampered(&self, course: &Course, files: &[PathBuf]) -> Vec<String> {
+    /// The hidden files among `files` that differ from the seal, each with how.
+    pub fn mismatches(&self, course: &Course, files: &[PathBuf]) -> Vec<Mismatch> {
         files
             .iter()
             .filter_map(|path| {
                 let rel = relative(course, path)?;
-                match (self.hidden.get(&rel), file_id(path)) {
-                    (Some(sealed), Some(now)) if *sealed == now => None,
-                    (Some(_), Some(_)) => Some(format!("{rel} was modified")),
-                    (Some(_), None) => Some(format!("{rel} was deleted")),
-                    (None, _) => Some(format!("{rel} is not part of the sealed course")),
-                }
+                let kind = match (self.hidden.get(&rel), file_id(path)) {
+                    (Some(sealed), Some(now)) if *sealed == now => return None,
+                    (Some(_), Some(_)) => MismatchKind::Modified,
+                    (Some(_), None) => MismatchKind::Deleted,
+                    (None, _) => MismatchKind::Unsealed,
+                };
+                Some(Mismatch {
+                    file: rel,
+                    path: path.clone(),
+                    kind,
+                })
             })
             .collect()
     }
 
-    /// Restores `exercise_file` (course-relative) to its shipped content from git.
-    pub fn restore(&self, course: &Course, exercise_file: &Path) -> Result<()> {
+    /// Restores `exercise_file` (course-relative) to its shipped content from git. Fails,
+    /// leaving the file as it is, when the shipped version cannot be found; the error says what
+    /// to do.
+    pub fn restore(&self, course: &Course, exercise_file: &Path) -> Result<Restored> {
         let rel = exercise_file.to_string_lossy();
-        let id = self.shipped.get(rel.as_ref()).with_context(|| {
-            format!("the seal does not know {rel}, so its shipped version is unknown")
-        })?;
+        let target = course.path(exercise_file);
+        let Some(id) = self.shipped.get(rel.as_ref()) else {
+            bail!(
+                "{rel} is not sealed yet, so its shipped version is unknown; if you are writing it, \
+                 `{}` records it as shipped (then commit it). {rel} was left as it is.",
+                crate::invocation::asynclings("dev seal")
+            );
+        };
+        if file_id(&target).as_ref() == Some(id) {
+            return Ok(Restored::AlreadyShipped);
+        }
         let output = Command::new("git")
             .args(["cat-file", "blob", id])
             .current_dir(&course.root)
             .output()
             .context("cannot run git, which keeps the shipped exercises")?;
         if !output.status.success() || blob_id(&output.stdout) != *id {
+            let left = if target.exists() {
+                format!("{rel} was left as it is")
+            } else {
+                "nothing was changed".to_owned()
+            };
+            let in_git = Command::new("git")
+                .args(["rev-parse", "--is-inside-work-tree"])
+                .current_dir(&course.root)
+                .output()
+                .is_ok_and(|o| o.status.success());
+            if !in_git {
+                bail!(
+                    "the course is not in a git repository, where asynclings finds the shipped \
+                     version of {rel} (sealed as git blob {id}); restore it from the course's \
+                     repository. {left}."
+                );
+            }
+            let add = format!("add {} {SEAL_FILE}", crate::invocation::quote(&rel));
             bail!(
-                "the shipped version of {rel} (git blob {id}) is not in this repository; restore it from the course's repository"
+                "the shipped version of {rel} (sealed as git blob {id}) is not in this git \
+                 repository yet. If you are writing the course, commit it first (`{}`, then \
+                 `{}`), and reset can restore it; a learner restores it from the course's \
+                 repository. {left}.",
+                crate::invocation::git_in(&course.root, &add),
+                crate::invocation::git_in(&course.root, "commit"),
             );
         }
-        let target = course.path(exercise_file);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        write_atomically(&target, &output.stdout)
+        write_atomically(&target, &output.stdout)?;
+        Ok(Restored::Restored)
+    }
+}
+
+/// What [`Seal::restore`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restored {
+    Restored,
+    /// The file already was the shipped version; nothing was written.
+    AlreadyShipped,
+}
+
+/// A hidden file that does not match the seal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Relative to the course.
+    pub file: String,
+    /// Absolute.
+    pub path: PathBuf,
+    pub kind: MismatchKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MismatchKind {
+    /// Sealed, and its content changed: someone edited a hidden file.
+    Modified,
+    /// Sealed, and gone.
+    Deleted,
+    /// Not in the seal: a hidden file written since the last `dev seal` (or the seal itself
+    /// is missing, when `file` is the seal's path).
+    Unsealed,
+}
+
+impl Mismatch {
+    /// The seal itself is missing: nothing is sealed yet.
+    pub fn no_seal(course: &Course) -> Self {
+        Self {
+            file: SEAL_FILE.to_owned(),
+            path: course.root.join(SEAL_FILE),
+            kind: MismatchKind::Unsealed,
+        }
+    }
+
+    /// The course's folder (`path` without `file`).
+    pub fn course_root(&self) -> PathBuf {
+        let mut root = self.path.clone();
+        for _ in Path::new(&self.file).components() {
+            root.pop();
+        }
+        root
+    }
+
+    /// Whether a sealed file was changed or deleted (rather than never sealed).
+    pub fn is_tampering(&self) -> bool {
+        self.kind != MismatchKind::Unsealed
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let file = &self.file;
+        match self.kind {
+            MismatchKind::Modified => write!(f, "{file} was modified"),
+            MismatchKind::Deleted => write!(f, "{file} was deleted"),
+            MismatchKind::Unsealed if file == SEAL_FILE => {
+                write!(f, "{file} is missing: the course is not sealed yet")
+            }
+            MismatchKind::Unsealed => write!(f, "{file} is not sealed yet"),
+        }
     }
 }
 

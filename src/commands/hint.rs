@@ -37,8 +37,8 @@ pub fn run(session: &mut Session, name: Option<&str>, all: bool) -> Result<()> {
         println!(
             "{}",
             style(format!(
-                "Still stuck? `asynclings hint {}` shows the next level.",
-                exercise.name()
+                "Still stuck? `{}` shows the next level.",
+                crate::invocation::asynclings(&format!("hint {}", exercise.name()))
             ))
             .dim()
         );
@@ -46,8 +46,8 @@ pub fn run(session: &mut Session, name: Option<&str>, all: bool) -> Result<()> {
         println!(
             "{}",
             style(format!(
-                "That was the last hint. `asynclings hint {} --all` shows them all.",
-                exercise.name()
+                "That was the last hint. `{}` shows them all.",
+                crate::invocation::asynclings(&format!("hint {} --all", exercise.name()))
             ))
             .dim()
         );

@@ -52,7 +52,11 @@ impl Session {
         match name {
             Some(name) => Ok(self.course.find(name)?),
             None => self.current().ok_or_else(|| {
-                UsageError("every exercise is done! Name one to grade it again, or run `asynclings verify`".into()).into()
+                UsageError(format!(
+                    "every exercise is done! Name one to grade it again, or run `{}`",
+                    crate::invocation::asynclings("verify")
+                ))
+                .into()
             }),
         }
     }

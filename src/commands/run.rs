@@ -5,6 +5,7 @@ use console::style;
 
 use super::{Session, announce};
 use crate::exit;
+use crate::invocation;
 use crate::grade::{Control, Grader, SealPolicy, Subject};
 use crate::render;
 
@@ -16,7 +17,11 @@ pub fn run(session: &mut Session, name: Option<&str>) -> Result<u8> {
     if !grade.passed() {
         println!(
             "\n{}",
-            style(format!("Stuck? `asynclings hint {}`", exercise.name())).dim()
+            style(format!(
+                "Stuck? `{}`",
+                invocation::asynclings(&format!("hint {}", exercise.name()))
+            ))
+            .dim()
         );
         return Ok(exit::FAILED);
     }
@@ -30,8 +35,8 @@ pub fn run(session: &mut Session, name: Option<&str>) -> Result<u8> {
     let total = session.course.exercises.len();
     match session.current() {
         Some(next) => println!(
-            "\nProgress: {done}/{total}. Next: `asynclings run {}`",
-            next.name()
+            "\nProgress: {done}/{total}. Next: `{}`",
+            invocation::asynclings(&format!("run {}", next.name()))
         ),
         None => println!("\nProgress: {done}/{total}. Every exercise is done. Congratulations!"),
     }

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+use crate::seal::Mismatch;
+
 /// How a grade ended, worst first when several apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -14,6 +16,9 @@ pub enum GradeStatus {
     Timeout,
     /// A hidden test or grading helper differs from the sealed copy; nothing was run.
     Tampered,
+    /// A hidden file is not in the seal yet (written since the last `dev seal`, or the course
+    /// has no seal); nothing was run.
+    Unsealed,
     /// The file to grade does not exist.
     Missing,
 }
@@ -26,6 +31,7 @@ impl GradeStatus {
             Self::CompileError => "compile-error",
             Self::Timeout => "timeout",
             Self::Tampered => "tampered",
+            Self::Unsealed => "unsealed",
             Self::Missing => "missing",
         }
     }
@@ -82,8 +88,12 @@ pub struct Grade {
     pub duration: Duration,
     /// Compile errors (for `compile-error`) or enforced lint findings (which fail the grade).
     pub diagnostics: Vec<Diagnostic>,
-    /// Hidden files that differ from the seal (for `tampered`).
-    pub tampered: Vec<String>,
+    /// Hidden files that differ from the seal (for `tampered` and `unsealed`).
+    #[serde(serialize_with = "as_strings")]
+    pub tampered: Vec<Mismatch>,
+    /// For `compile-error`: the error is in a hidden file, and the course's own solution does
+    /// not compile with the hidden tests either. The course is broken, not the graded file.
+    pub course_broken: bool,
     pub checks: Vec<Check>,
 }
 
@@ -107,11 +117,15 @@ impl Grade {
                 .map(|d| console::strip_ansi_codes(&d.rendered).into_owned()),
         );
         text.extend(self.checks.iter().filter_map(|c| c.message.clone()));
-        text.extend(self.tampered.iter().cloned());
+        text.extend(self.tampered.iter().map(ToString::to_string));
         text.join("\n")
     }
 }
 
 fn millis<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn as_strings<S: Serializer>(items: &[Mismatch], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(ToString::to_string))
 }

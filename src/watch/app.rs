@@ -444,7 +444,7 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         });
         match restored {
             // The watcher sees the new file and grades it.
-            Ok(()) => self.say(format!(
+            Ok(_) => self.say(format!(
                 "restored {} to its shipped version",
                 file.display()
             )),

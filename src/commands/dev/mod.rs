@@ -1,13 +1,17 @@
 //! `asynclings dev ...`: the instructor's tools.
 
 mod check;
+mod findings;
 mod fixtures;
 mod info_edit;
 mod layout;
 mod new;
+mod rustfmt;
 mod scaffold;
+mod seal_state;
+mod selection;
 
-pub use check::run as check;
+pub use check::{CheckArgs, run as check};
 pub use new::{NewArgs, run as new};
 
 use anyhow::Result;

@@ -11,6 +11,7 @@ use super::{info_edit, layout, scaffold};
 use crate::atomic_file::write_atomically;
 use crate::course::{Course, INFO_FILE, Info, info};
 use crate::exit::UsageError;
+use crate::invocation;
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -81,8 +82,10 @@ pub fn run(course: &Course, args: &NewArgs) -> Result<()> {
         );
     }
     println!(
-        "\nReplace every `{}` placeholder (`asynclings dev check` lists what is left), then `asynclings dev seal`.",
-        scaffold::MARKER.trim_end_matches(':')
+        "\nReplace every `{}` placeholder (`{}` lists what is left), then `{}`.",
+        scaffold::MARKER.trim_end_matches(':'),
+        invocation::asynclings(&format!("dev check {name}")),
+        invocation::asynclings("dev seal"),
     );
     Ok(())
 }

@@ -1,0 +1,179 @@
+//! What a limited `asynclings dev check` looks at: whole exercises (by name or chapter), or
+//! single files (a fixture, a solution, an exercise as shipped) named by their path.
+
+use std::collections::BTreeSet;
+use std::path::{Component, Path, PathBuf};
+
+use crate::course::{Course, Exercise, RIGHT_FIXES, WRONG_FIXES};
+use crate::exit::UsageError;
+
+/// One piece of the course to check.
+#[derive(Debug, Clone)]
+pub struct Part<'a> {
+    pub exercise: &'a Exercise,
+    pub scope: Scope,
+}
+
+impl PartialEq for Part<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.exercise.name() == other.exercise.name() && self.scope == other.scope
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything about the exercise.
+    Whole,
+    /// Its file as shipped (must fail).
+    Shipped,
+    /// Its solution (must pass, clippy- and rustfmt-clean).
+    Solution,
+    /// One wrong fix (course-relative), which must be rejected as it expects.
+    WrongFix(PathBuf),
+    /// One right fix (course-relative), which must pass.
+    RightFix(PathBuf),
+}
+
+impl Part<'_> {
+    /// The single file this part is about, if it is not a whole exercise.
+    pub fn file(&self) -> Option<PathBuf> {
+        match &self.scope {
+            Scope::Whole => None,
+            Scope::Shipped => Some(self.exercise.file()),
+            Scope::Solution => Some(self.exercise.solution()),
+            Scope::WrongFix(path) | Scope::RightFix(path) => Some(path.clone()),
+        }
+    }
+}
+
+/// The parts named by `targets` (exercise names or file paths) and `chapters`, in course
+/// order; `None` when nothing was named, which means the whole course.
+pub fn select<'a>(
+    course: &'a Course,
+    targets: &[String],
+    chapters: &[String],
+) -> Result<Option<Vec<Part<'a>>>, UsageError> {
+    if targets.is_empty() && chapters.is_empty() {
+        return Ok(None);
+    }
+    let mut parts: Vec<Part<'a>> = Vec::new();
+    for chapter in chapters {
+        let members: Vec<&Exercise> = course
+            .exercises
+            .iter()
+            .filter(|e| e.chapter() == chapter)
+            .collect();
+        if members.is_empty() {
+            let known: BTreeSet<&str> = course.exercises.iter().map(|e| e.chapter()).collect();
+            let known: Vec<&str> = known.into_iter().collect();
+            return Err(UsageError(format!(
+                "no chapter named `{chapter}`; the chapters are {}",
+                known.join(", ")
+            )));
+        }
+        parts.extend(members.into_iter().map(|exercise| Part {
+            exercise,
+            scope: Scope::Whole,
+        }));
+    }
+    for target in targets {
+        let part = if looks_like_a_path(target) {
+            by_path(course, target)?
+        } else {
+            Part {
+                exercise: course.find(target)?,
+                scope: Scope::Whole,
+            }
+        };
+        parts.push(part);
+    }
+    // A whole exercise covers its single files; course order; no duplicates.
+    let whole: Vec<&str> = parts
+        .iter()
+        .filter(|p| p.scope == Scope::Whole)
+        .map(|p| p.exercise.name())
+        .collect();
+    parts.retain(|p| p.scope == Scope::Whole || !whole.contains(&p.exercise.name()));
+    let position = |p: &Part<'_>| {
+        course
+            .exercises
+            .iter()
+            .position(|e| e.name() == p.exercise.name())
+    };
+    parts.sort_by_key(|p| (position(p), p.file()));
+    parts.dedup();
+    Ok(Some(parts))
+}
+
+fn looks_like_a_path(target: &str) -> bool {
+    target.contains('/') || target.ends_with(".rs")
+}
+
+/// The part a file path names. Relative paths are tried from the current folder, then from
+/// the course's.
+fn by_path<'a>(course: &'a Course, target: &str) -> Result<Part<'a>, UsageError> {
+    let given = Path::new(target);
+    let candidates = [
+        std::env::current_dir().map(|d| d.join(given)).ok(),
+        Some(course.root.join(given)),
+    ];
+    let Some(found) = candidates.into_iter().flatten().find(|p| p.is_file()) else {
+        return Err(UsageError(format!("{target} does not exist")));
+    };
+    let root = course
+        .root
+        .canonicalize()
+        .unwrap_or_else(|_| course.root.clone());
+    let relative = found
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
+        .ok_or_else(|| UsageError(format!("{target} is not inside the course ({})", root.display())))?;
+    classify(course, &relative).ok_or_else(|| {
+        UsageError(format!(
+            "{} is not a file `dev check` can check on its own: name an exercise, a chapter \
+             (--chapter), or the path of a wrong fix, a right fix, a solution, an exercise or a \
+             grader",
+            relative.display()
+        ))
+    })?
+}
+
+/// Which exercise and scope a course-relative path belongs to.
+fn classify<'a>(course: &'a Course, relative: &Path) -> Option<Result<Part<'a>, UsageError>> {
+    let words: Vec<&str> = relative
+        .components()
+        .map(|c| match c {
+            Component::Normal(word) => word.to_str().unwrap_or(""),
+            _ => "",
+        })
+        .collect();
+    let rs = |file: &str| file.strip_suffix(".rs").map(str::to_owned);
+    let (chapter, name, scope) = match words.as_slice() {
+        ["exercises", chapter, file] => (*chapter, rs(file)?, Scope::Shipped),
+        ["solutions", chapter, file] => (*chapter, rs(file)?, Scope::Solution),
+        ["tests", "graders", chapter, file] => (*chapter, rs(file)?, Scope::Whole),
+        ["tests", folder, chapter, name, file] if file.ends_with(".rs") => {
+            let scope = if Path::new("tests").join(folder) == Path::new(WRONG_FIXES) {
+                Scope::WrongFix(relative.to_owned())
+            } else if Path::new("tests").join(folder) == Path::new(RIGHT_FIXES) {
+                Scope::RightFix(relative.to_owned())
+            } else {
+                return None;
+            };
+            (*chapter, (*name).to_owned(), scope)
+        }
+        _ => return None,
+    };
+    let found = course
+        .exercises
+        .iter()
+        .find(|e| e.name() == name && e.chapter() == chapter)
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{} belongs to no exercise: info.toml has no `{name}` in chapter {chapter}",
+                relative.display()
+            ))
+        });
+    Some(found.map(|exercise| Part { exercise, scope }))
+}
