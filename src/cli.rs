@@ -76,6 +76,12 @@ enum DevCommand {
     New(commands::dev::NewArgs),
     /// Record the hidden tests and shipped exercises as they are now (tests/seal.toml)
     Seal,
+    /// Rename an exercise everywhere it lives: files, fixtures, info.toml, editor target, seal
+    /// and progress marks
+    Rename(commands::dev::RenameArgs),
+    /// Take an exercise out of the course everywhere it lives; its files are moved aside into
+    /// target/asynclings/removed/, not deleted
+    Remove(commands::dev::RemoveArgs),
 }
 
 /// Runs the command line; the result is the exit status.
@@ -110,6 +116,12 @@ pub fn run(cli: Cli) -> Result<u8> {
                 DevCommand::Check(args) => commands::dev::check(&course, &args),
                 DevCommand::New(args) => commands::dev::new(&course, &args).map(|()| exit::SUCCESS),
                 DevCommand::Seal => commands::dev::seal(&course).map(|()| exit::SUCCESS),
+                DevCommand::Rename(args) => {
+                    commands::dev::rename(&course, &args).map(|()| exit::SUCCESS)
+                }
+                DevCommand::Remove(args) => {
+                    commands::dev::remove(&course, &args).map(|()| exit::SUCCESS)
+                }
             }
         }
     }

@@ -100,14 +100,16 @@ impl Seal {
     }
 
     pub fn save(&self, course: &Course) -> Result<()> {
+        write_atomically(&course.root.join(SEAL_FILE), self.text()?.as_bytes())
+    }
+
+    /// The file's contents, as [`Seal::save`] writes them.
+    pub fn text(&self) -> Result<String> {
         let header = "# Written by `asynclings dev seal`: git blob ids (`git hash-object FILE`) of the hidden\n\
                       # files, compared on every grade, and of the shipped exercises, which `asynclings reset`\n\
                       # restores from git. `asynclings dev check` fails while this is stale.\n\n";
         let body = toml::to_string(self).context("cannot serialize the seal")?;
-        write_atomically(
-            &course.root.join(SEAL_FILE),
-            format!("{header}{body}").as_bytes(),
-        )
+        Ok(format!("{header}{body}"))
     }
 
     /// The hidden files among `files` that differ from the seal, each with how.
