@@ -263,7 +263,10 @@ mod tests {
 
     #[test]
     fn quotes_only_what_needs_it() {
-        assert_eq!(quote("tests/graders/01_demo/x.rs"), "tests/graders/01_demo/x.rs");
+        assert_eq!(
+            quote("tests/graders/01_demo/x.rs"),
+            "tests/graders/01_demo/x.rs"
+        );
         assert_eq!(quote("it's here"), r"'it'\''s here'");
         assert_eq!(quote(""), "''");
         assert_eq!(

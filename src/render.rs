@@ -104,7 +104,12 @@ fn seal_mismatch(out: &mut String, grade: &Grade) {
     }
     let _ = writeln!(
         out,
-        "  If you are writing this course and changed them on purpose, `{}` records them as they are now.",
+        "  {}, `{}` records them as they are now.",
+        if changed.is_empty() {
+            "If you wrote them (you are writing this course)"
+        } else {
+            "If you are writing this course and changed them on purpose"
+        },
         invocation::asynclings("dev seal")
     );
     if !unsealed.is_empty() && !changed.is_empty() {

@@ -5,8 +5,8 @@ use console::style;
 
 use super::{Session, announce};
 use crate::exit;
-use crate::invocation;
 use crate::grade::{Control, Grader, SealPolicy, Subject};
+use crate::invocation;
 use crate::render;
 
 pub fn run(session: &mut Session, name: Option<&str>) -> Result<u8> {

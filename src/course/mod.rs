@@ -63,13 +63,17 @@ impl Exercise {
 
     /// The folder of wrong-fix fixtures the grader must reject.
     pub fn wrong_fixes(&self) -> PathBuf {
-        Path::new(WRONG_FIXES).join(self.chapter()).join(self.name())
+        Path::new(WRONG_FIXES)
+            .join(self.chapter())
+            .join(self.name())
     }
 
     /// The folder of correct alternatives (in other styles than the solution) the grader must
     /// accept.
     pub fn right_fixes(&self) -> PathBuf {
-        Path::new(RIGHT_FIXES).join(self.chapter()).join(self.name())
+        Path::new(RIGHT_FIXES)
+            .join(self.chapter())
+            .join(self.name())
     }
 }
 

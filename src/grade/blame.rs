@@ -66,8 +66,8 @@ fn solution_compiles(grader: &Grader<'_>, exercise: &Exercise, control: &Control
     {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let lock =
-        File::create(&work.lock).with_context(|| format!("cannot create {}", work.lock.display()))?;
+    let lock = File::create(&work.lock)
+        .with_context(|| format!("cannot create {}", work.lock.display()))?;
     lock.lock()
         .with_context(|| format!("cannot lock {}", work.lock.display()))?;
     write_if_changed(&work.root, &crate_root(course, &solution, &hidden))?;

@@ -143,7 +143,8 @@ impl<'a> Grader<'a> {
             grade.tampered = tampered;
         } else {
             self.compile_and_run(exercise, &file, &key, clippy, control, &mut grade)?;
-            grade.course_broken = blame::course_is_broken(self, exercise, subject, &grade, control)?;
+            grade.course_broken =
+                blame::course_is_broken(self, exercise, subject, &grade, control)?;
         }
         grade.duration = started.elapsed();
         Ok(grade)

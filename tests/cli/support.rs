@@ -96,6 +96,12 @@ pub fn asynclings_command() -> Command {
         .env_remove("ASYNCLINGS_COURSE")
         .env_remove("CARGO_TARGET_DIR")
         .env("NO_COLOR", "1");
+    // What `cargo test` passes down would make the binary think `cargo run` started it.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("CARGO_PKG_") || key == "CARGO_MANIFEST_PATH" {
+            command.env_remove(key);
+        }
+    }
     command
 }
 
@@ -180,6 +186,12 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// `asynclings ARGS` as the binary under test words it in its messages: started by its path,
+/// as these tests start it, it names that path.
+pub fn command(args: &str) -> String {
+    format!("{} {args}", env!("CARGO_BIN_EXE_asynclings"))
 }
 
 /// stdout as text.

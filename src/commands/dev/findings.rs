@@ -160,7 +160,11 @@ mod tests {
     fn a_full_check_concludes_for_the_course() {
         let findings = [
             Finding::error("every solution passes", Vec::new()),
-            Finding::warning("every exercise has fixtures", vec!["`a` has none".into()], false),
+            Finding::warning(
+                "every exercise has fixtures",
+                vec!["`a` has none".into()],
+                false,
+            ),
         ];
         let counts = Counts {
             shipped: 2,
@@ -170,7 +174,10 @@ mod tests {
         };
         let text = plain(report(&findings, None, &[], counts));
         assert!(text.contains("✓ every solution passes\n"), "{text}");
-        assert!(text.contains("! every exercise has fixtures\n    - `a` has none\n"), "{text}");
+        assert!(
+            text.contains("! every exercise has fixtures\n    - `a` has none\n"),
+            "{text}"
+        );
         assert!(
             text.ends_with(
                 "\n2 exercises, 2 solutions, 4 wrong fixes, 1 right fix graded: the course is honest, with warnings above\n"
@@ -198,7 +205,10 @@ mod tests {
             text.starts_with("Checking tests/wrong_fixes/01_a/x/y.rs (the claims below hold for the selection alone):\n"),
             "{text}"
         );
-        assert!(text.contains("- not checked: the seal is up to date\n"), "{text}");
+        assert!(
+            text.contains("- not checked: the seal is up to date\n"),
+            "{text}"
+        );
         assert!(
             text.ends_with(
                 "1 wrong fix graded: the selection is honest; the rest of the course was not checked\n"

@@ -71,7 +71,7 @@ pub fn right_fix_style(source: &str) -> Result<String, String> {
 pub fn check(grade: &Grade, expected: &Expectation) -> Result<(), String> {
     if grade.course_broken {
         return Err(format!(
-            "the hidden tests do not compile, not even with the solution, so nothing was checked: {}",
+            "{}; nothing about this fixture was checked",
             crate::render::first_reason(grade).unwrap_or_default()
         ));
     }

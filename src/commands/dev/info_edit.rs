@@ -85,7 +85,12 @@ pub fn rename(path: &Path, text: &str, info: &Info, old: &str, new: &str) -> Res
     let table = entry_lines(&lines, info, old)?;
     let renamed = toml_text::string_value(&lines, &table, "name")
         .filter(|(_, value)| value == old)
-        .and_then(|(line, _)| Some((line, toml_text::with_string_value(lines[line], "name", new)?)));
+        .and_then(|(line, _)| {
+            Some((
+                line,
+                toml_text::with_string_value(lines[line], "name", new)?,
+            ))
+        });
     let Some((line, renamed)) = renamed else {
         bail!(
             "cannot find `name = \"{old}\"` in its entry at {INFO_FILE}:{}: rename it there by hand",
@@ -98,7 +103,13 @@ pub fn rename(path: &Path, text: &str, info: &Info, old: &str, new: &str) -> Res
     let expected: Vec<String> = info
         .exercises
         .iter()
-        .map(|e| if e.name == old { new.to_owned() } else { e.name.clone() })
+        .map(|e| {
+            if e.name == old {
+                new.to_owned()
+            } else {
+                e.name.clone()
+            }
+        })
         .collect();
     verify(path, &edited, &expected)?;
     Ok(edited)
@@ -243,7 +254,8 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_edit_as_text() {
-        let inline = "format = 1\nexercises = [{ name = \"a1\", chapter = \"01_a\", hints = [\"h\"] }]\n";
+        let inline =
+            "format = 1\nexercises = [{ name = \"a1\", chapter = \"01_a\", hints = [\"h\"] }]\n";
         let info = Info::parse(Path::new("info.toml"), inline).unwrap();
         let error = rename(Path::new("info.toml"), inline, &info, "a1", "a2").unwrap_err();
         assert!(error.to_string().contains("edit it by hand"), "{error}");

@@ -25,7 +25,9 @@ impl Edit {
     /// fingerprint stays stale. Returns whether the seal changed.
     pub fn reseal(&self, course: &Course, seal: &mut Seal) -> bool {
         let key = self.relative(course).to_string_lossy().into_owned();
-        let now = std::fs::read(&self.manifest).map(|bytes| blob_id(&bytes)).ok();
+        let now = std::fs::read(&self.manifest)
+            .map(|bytes| blob_id(&bytes))
+            .ok();
         match seal.hidden.get_mut(&key) {
             Some(sealed) if Some(&*sealed) == now.as_ref() => {
                 *sealed = blob_id(self.text.as_bytes());
@@ -87,7 +89,8 @@ pub fn rename(course: &Course, old: &str, new: &str, new_file: &Path) -> Result<
     let (name_line, _) = toml_text::string_value(&borrowed, &table, "name").expect("found above");
     let path_line = toml_text::string_value(&borrowed, &table, "path").map(|(line, _)| line);
     let renamed_name = toml_text::with_string_value(&lines[name_line], "name", new);
-    let renamed_path = path_line.and_then(|l| toml_text::with_string_value(&lines[l], "path", &path));
+    let renamed_path =
+        path_line.and_then(|l| toml_text::with_string_value(&lines[l], "path", &path));
     let (Some(renamed_name), Some(path_line), Some(renamed_path)) =
         (renamed_name, path_line, renamed_path)
     else {
@@ -156,8 +159,12 @@ fn names(manifest: &Path, text: &str) -> Result<Vec<String>> {
 
 /// Refuses an edit that does not leave exactly `expected` targets.
 fn verify(manifest: &Path, edited: &str, expected: &[String]) -> Result<()> {
-    let names = names(manifest, edited)
-        .with_context(|| format!("editing {} would break it; nothing was changed", manifest.display()))?;
+    let names = names(manifest, edited).with_context(|| {
+        format!(
+            "editing {} would break it; nothing was changed",
+            manifest.display()
+        )
+    })?;
     if names != expected {
         bail!(
             "editing {} as text would not give the editor targets meant ({} instead of {}); nothing was changed: edit it by hand",

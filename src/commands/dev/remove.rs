@@ -50,7 +50,11 @@ pub fn run(course: &Course, args: &RemoveArgs) -> Result<()> {
         .with_context(|| format!("cannot read {}", info_path.display()))?;
     let parsed = Info::parse(&info_path, &text)?;
     let edited = info_edit::remove(&info_path, &text, &parsed, name)?;
-    steps.push(write(info_path, edited, format!("{INFO_FILE}: take out the entry")));
+    steps.push(write(
+        info_path,
+        edited,
+        format!("{INFO_FILE}: take out the entry"),
+    ));
     report.push((INFO_FILE.to_owned(), "its entry, taken out"));
 
     let manifest = manifest_edit::remove(course, name)?;
@@ -106,7 +110,13 @@ pub fn run(course: &Course, args: &RemoveArgs) -> Result<()> {
     }
 
     transaction::apply(&steps, &format!("removing `{name}`"))?;
-    for folder in ["exercises", "solutions", "tests/graders", WRONG_FIXES, RIGHT_FIXES] {
+    for folder in [
+        "exercises",
+        "solutions",
+        "tests/graders",
+        WRONG_FIXES,
+        RIGHT_FIXES,
+    ] {
         let top = course.path(Path::new(folder));
         transaction::prune_empty(&top.join(chapter), &top);
     }

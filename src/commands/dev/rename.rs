@@ -85,7 +85,11 @@ pub fn run(course: &Course, args: &RenameArgs) -> Result<()> {
         .with_context(|| format!("cannot read {}", info_path.display()))?;
     let parsed = Info::parse(&info_path, &text)?;
     let edited = info_edit::rename(&info_path, &text, &parsed, old, new)?;
-    steps.push(write(info_path, edited, format!("{INFO_FILE}: the entry's name")));
+    steps.push(write(
+        info_path,
+        edited,
+        format!("{INFO_FILE}: the entry's name"),
+    ));
     report.push((INFO_FILE.to_owned(), "its entry"));
 
     let manifest = manifest_edit::rename(course, old, new, &renamed.file())?;
@@ -126,7 +130,10 @@ pub fn run(course: &Course, args: &RenameArgs) -> Result<()> {
     }
 
     transaction::apply(&steps, &format!("renaming `{old}` to `{new}`"))?;
-    println!("Renamed `{old}` to `{new}` (chapter {}):", exercise.chapter());
+    println!(
+        "Renamed `{old}` to `{new}` (chapter {}):",
+        exercise.chapter()
+    );
     let progress = progress_edit::apply(course, |progress| {
         let had = progress.mentions(old);
         progress.rename(old, new);

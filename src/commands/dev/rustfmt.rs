@@ -17,7 +17,13 @@ pub fn problems(course: &Course, toolchain: &Toolchain, files: &[PathBuf]) -> Re
         return Ok(Vec::new());
     }
     let output = Command::new(&toolchain.rustfmt)
-        .args(["--check", "--color", "never", "--edition", &toolchain.edition])
+        .args([
+            "--check",
+            "--color",
+            "never",
+            "--edition",
+            &toolchain.edition,
+        ])
         .args(&files)
         .current_dir(&course.root)
         .output()
@@ -29,10 +35,7 @@ pub fn problems(course: &Course, toolchain: &Toolchain, files: &[PathBuf]) -> Re
         .collect();
     let mut problems: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
-    for (file, line) in String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(first_difference)
-    {
+    for (file, line) in first_differences(&String::from_utf8_lossy(&output.stdout)) {
         let file = roots
             .iter()
             .find_map(|root| file.strip_prefix(root.as_str()))
@@ -42,7 +45,7 @@ pub fn problems(course: &Course, toolchain: &Toolchain, files: &[PathBuf]) -> Re
             continue;
         }
         problems.push(format!(
-            "{file}:{line}: not rustfmt-clean from here on (run `rustfmt --edition {} {file}`)",
+            "{file}:{line}: not rustfmt-clean (run `rustfmt --edition {} {file}`)",
             toolchain.edition
         ));
         seen.push(file);
@@ -56,11 +59,31 @@ pub fn problems(course: &Course, toolchain: &Toolchain, files: &[PathBuf]) -> Re
     Ok(problems)
 }
 
-/// `Diff in /path/to/file.rs:12:` → (`/path/to/file.rs`, 12).
-fn first_difference(line: &str) -> Option<(&str, usize)> {
-    let located = line.strip_prefix("Diff in ")?.strip_suffix(':')?;
-    let (file, number) = located.rsplit_once(':')?;
-    Some((file, number.parse().ok()?))
+/// The first line rustfmt would change in each file of its `--check` output: a hunk starts
+/// with `Diff in /path/to/file.rs:12:` (its first line, context included), then context lines
+/// (` `), removed ones (`-`) and added ones (`+`).
+fn first_differences(output: &str) -> Vec<(&str, usize)> {
+    let mut found = Vec::new();
+    let mut hunk: Option<(&str, usize)> = None;
+    for line in output.lines() {
+        if let Some(located) = line
+            .strip_prefix("Diff in ")
+            .and_then(|l| l.strip_suffix(':'))
+        {
+            hunk = located
+                .rsplit_once(':')
+                .and_then(|(file, number)| Some((file, number.parse().ok()?)));
+            continue;
+        }
+        let Some((file, number)) = hunk else { continue };
+        if line.starts_with('-') || line.starts_with('+') {
+            found.push((file, number));
+            hunk = None;
+        } else {
+            hunk = Some((file, number + 1));
+        }
+    }
+    found
 }
 
 #[cfg(test)]
@@ -68,11 +91,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_where_a_difference_starts() {
+    fn finds_the_first_changed_line_past_the_context() {
+        let output = "Diff in /c/solutions/01_a/x.rs:4:\n }\n \n pub fn a() {}\n-fn  b() {}\n+fn b() {}\n \nDiff in /c/y.rs:1:\n-fn  c() {}\n+fn c() {}\n";
         assert_eq!(
-            first_difference("Diff in /c/solutions/01_a/x.rs:12:"),
-            Some(("/c/solutions/01_a/x.rs", 12))
+            first_differences(output),
+            [("/c/solutions/01_a/x.rs", 7), ("/c/y.rs", 1)]
         );
-        assert_eq!(first_difference("-fn main(){"), None);
     }
 }

@@ -105,8 +105,9 @@ pub fn select<'a>(
     Ok(Some(parts))
 }
 
+/// Exercise names are identifiers: anything with a `/` or a `.` is a path.
 fn looks_like_a_path(target: &str) -> bool {
-    target.contains('/') || target.ends_with(".rs")
+    target.contains('/') || target.contains('.')
 }
 
 /// The part a file path names. Relative paths are tried from the current folder, then from
@@ -128,7 +129,12 @@ fn by_path<'a>(course: &'a Course, target: &str) -> Result<Part<'a>, UsageError>
         .canonicalize()
         .ok()
         .and_then(|p| p.strip_prefix(&root).ok().map(Path::to_path_buf))
-        .ok_or_else(|| UsageError(format!("{target} is not inside the course ({})", root.display())))?;
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{target} is not inside the course ({})",
+                root.display()
+            ))
+        })?;
     classify(course, &relative).ok_or_else(|| {
         UsageError(format!(
             "{} is not a file `dev check` can check on its own: name an exercise, a chapter \

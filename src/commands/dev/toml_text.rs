@@ -49,7 +49,11 @@ pub fn string_value(lines: &[&str], table: &Range<usize>, key: &str) -> Option<(
 pub fn with_string_value(line: &str, key: &str, value: &str) -> Option<String> {
     let (_, span) = value_span(line, key)?;
     let quoted = toml::Value::String(value.to_owned()).to_string();
-    Some(format!("{}{quoted}{}", &line[..span.start], &line[span.end..]))
+    Some(format!(
+        "{}{quoted}{}",
+        &line[..span.start],
+        &line[span.end..]
+    ))
 }
 
 /// `key = "value"` or `key = 'value'` on `line`: the value, and the byte span of its quoted

@@ -65,7 +65,8 @@ fn take(step: &Step) -> Result<Undo> {
             })
         }
         Step::Write { path, contents } => {
-            let old = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let old =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
             write_atomically(path, contents)?;
             Ok(Undo::Restore {
                 path: path.clone(),
@@ -125,10 +126,7 @@ fn rolled_back(
             stuck.push((*index, error));
         }
     }
-    let mut message = format!(
-        "{action} failed at \"{}\": {error:#}.",
-        steps[failed].what
-    );
+    let mut message = format!("{action} failed at \"{}\": {error:#}.", steps[failed].what);
     if stuck.is_empty() {
         message.push_str(if failed == 0 {
             " Nothing was changed."
@@ -244,7 +242,9 @@ mod tests {
                 what: "the impossible one".into(),
             },
         ];
-        let error = apply(&steps, "renaming `a` to `b`").unwrap_err().to_string();
+        let error = apply(&steps, "renaming `a` to `b`")
+            .unwrap_err()
+            .to_string();
         assert!(
             error.starts_with("renaming `a` to `b` failed at \"the impossible one\": cannot read"),
             "{error}"
@@ -300,7 +300,9 @@ mod tests {
             "{error}"
         );
         assert!(
-            error.ends_with("Not done (finish these by hand, or undo the ones above):\n  - edit missing.toml"),
+            error.ends_with(
+                "Not done (finish these by hand, or undo the ones above):\n  - edit missing.toml"
+            ),
             "{error}"
         );
     }
