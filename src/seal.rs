@@ -55,7 +55,9 @@ pub fn helper_files(course: &Course, toolchain: &Toolchain) -> Vec<PathBuf> {
         collect_files(folder, &mut files);
     }
     files.retain(|f| f.starts_with(&course.root));
+    // A package nested in another's folder (course/helpers in course/) is found twice.
     files.sort();
+    files.dedup();
     files
 }
 
