@@ -57,8 +57,11 @@ fn reset_restores_the_shipped_file_and_touches_nothing_else() {
 #[test]
 fn reset_without_git_history_explains_where_to_look() {
     let pack = Pack::copy("basic");
+    pack.write("exercises/01_demo/hangs.rs", "// my attempt\n");
     pack.asynclings(&["reset", "hangs"])
         .status(3)
-        .stderr_has("is not in this repository")
+        .stderr_has("the course is not in a git repository, where asynclings finds the shipped version of exercises/01_demo/hangs.rs")
+        .stderr_has("exercises/01_demo/hangs.rs was left as it is.")
         .run();
+    assert_eq!(pack.read("exercises/01_demo/hangs.rs"), "// my attempt\n");
 }

@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use crate::support::Pack;
+use crate::support::{self, Pack};
 
 #[test]
 fn a_passing_exercise_is_done_and_points_at_the_solution() {
@@ -9,7 +9,10 @@ fn a_passing_exercise_is_done_and_points_at_the_solution() {
         .status(0)
         .stdout_has("✓ passes passes all 1 checks: done!")
         .stdout_has("solutions/01_demo/passes.rs")
-        .stdout_has("Progress: 1/4. Next: `asynclings run fails_check`")
+        .stdout_has(&format!(
+            "Progress: 1/4. Next: `{}`",
+            support::command("run fails_check")
+        ))
         .run();
     pack.asynclings(&["list"])
         .status(0)
@@ -28,7 +31,7 @@ fn a_failing_check_shows_the_graders_explanation_and_output() {
         .stdout_has("the answer is off by one: expected 42, got 41")
         .stdout_has("│ thinking hard")
         .stdout_has("✓ answers something")
-        .stdout_has("`asynclings hint fails_check`")
+        .stdout_has(&format!("`{}`", support::command("hint fails_check")))
         .run();
 }
 
@@ -81,7 +84,7 @@ fn an_edited_hidden_test_is_reported_not_passed() {
     );
     pack.asynclings(&["run", "fails_check"])
         .status(1)
-        .stdout_has("the hidden tests were changed")
+        .stdout_has("hidden files differ from the course's seal, so a grade could not be trusted")
         .stdout_has("tests/graders/01_demo/fails_check.rs was modified")
         .run();
 }
@@ -92,7 +95,10 @@ fn a_deleted_exercise_says_how_to_get_it_back() {
     std::fs::remove_file(pack.path("exercises/01_demo/hangs.rs")).unwrap();
     pack.asynclings(&["run", "hangs"])
         .status(1)
-        .stdout_has("exercises/01_demo/hangs.rs is missing. `asynclings reset hangs` restores the shipped version.")
+        .stdout_has(&format!(
+            "exercises/01_demo/hangs.rs is missing. `{}` restores the shipped version.",
+            support::command("reset hangs")
+        ))
         .run();
     pack.asynclings(&["list"])
         .status(0)

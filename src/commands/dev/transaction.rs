@@ -279,11 +279,9 @@ mod tests {
                 what: "edit missing.toml".into(),
             },
         ];
-        // Something takes a.rs's place before the undo: simulated by a failing first step's
-        // undo, i.e. moving b away so it cannot be moved back.
+        // The first step is taken, then its result disappears, so it cannot be undone.
         let error = {
-            let mut undo = Vec::new();
-            undo.push((0, take(&steps[0].step).unwrap()));
+            let undo = vec![(0, take(&steps[0].step).unwrap())];
             std::fs::remove_file(&b).unwrap();
             rolled_back(
                 &steps,
