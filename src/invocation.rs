@@ -110,8 +110,12 @@ fn program(
     cargo: Option<&CargoRun>,
     cwd: Option<&Path>,
 ) -> String {
-    // Found on PATH (argv[0] has no slash), or the same binary PATH would find.
-    if !argv0.contains('/') || (exe.is_some() && exe == on_path) {
+    // Found on PATH under the name typed (argv[0] has no slash).
+    if !argv0.contains('/') {
+        return quote(argv0).into_owned();
+    }
+    // Typed as a path, but PATH would find the same binary.
+    if exe.is_some() && exe == on_path {
         return "asynclings".into();
     }
     // `cargo run` in asynclings' repository: cargo starts the binary by a path inside target/.
@@ -186,6 +190,7 @@ mod tests {
     #[test]
     fn on_the_path_it_is_just_asynclings() {
         assert_eq!(program("asynclings", None, None, None, None), "asynclings");
+        assert_eq!(program("al", None, None, None, None), "al");
         let exe = Path::new("/home/me/.cargo/bin/asynclings");
         assert_eq!(
             program(
