@@ -5,7 +5,6 @@
 //! or single files limit the check to them: it grades only what they need, and lists the
 //! claims it did not check instead of calling them passed.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -13,16 +12,16 @@ use anyhow::Result;
 use clap::Args;
 
 use super::findings::{self, Counts, Finding};
+use super::requirements::{self, Claim};
 use super::selection::{self, Part, Scope};
-use super::{fixtures, layout, rustfmt, scaffold, seal_state};
+use super::{layout, rustfmt, scaffold, seal_state};
 use crate::commands::{announce, progress_bar};
 use crate::course::{Course, Exercise};
 use crate::exit;
-use crate::grade::batch::{Job, grade_all};
-use crate::grade::{Grade, GradeStatus, Grader, SealPolicy, Subject};
+use crate::grade::batch::grade_all;
+use crate::grade::{Grader, SealPolicy};
 use crate::render;
-use crate::results::{self, Document, Entry, Format, Role};
-use crate::seal::{blob_id, helper_files};
+use crate::results::{self, Document, Entry, Format};
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -55,14 +54,6 @@ const RUSTFMT: &str = "every solution is rustfmt-clean";
 const STANDARD: &str =
     "every exercise has at least 2 wrong fixes and 1 right fix (the course standard)";
 
-/// What a graded file is, and what it must do.
-enum Kind {
-    Shipped,
-    Solution,
-    WrongFix(Result<fixtures::Expectation, String>),
-    RightFix(Result<String, String>),
-}
-
 pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
     let started = Instant::now();
     let selection = selection::select(course, &args.targets, &args.chapter)?;
@@ -91,7 +82,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
 
     let mut findings = vec![Finding::error(
         WRITTEN,
-        scaffold::placeholders(course, &written_files(course, &parts), &whole),
+        scaffold::placeholders(course, &selection::written_files(course, &parts), &whole),
     )];
     let mut not_checked: Vec<&str> = Vec::new();
     if whole.is_empty() {
@@ -101,7 +92,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
             .iter()
             .flat_map(|e| layout::exercise_problems(course, e))
             .collect();
-        for chapter in chapters_of(&whole) {
+        for chapter in selection::chapters_of(&whole) {
             problems.extend(layout::chapter_problems(course, chapter));
         }
         if limited {
@@ -116,7 +107,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
     if whole.is_empty() {
         not_checked.push(SEALED);
     } else {
-        let relevant = limited.then(|| sealed_files_of(course, &grader, &parts));
+        let relevant = limited.then(|| selection::sealed_files_of(course, &grader, &parts));
         findings.push(Finding::error(
             SEALED,
             seal_state::problems(course, grader.toolchain(), relevant.as_ref())?,
@@ -126,74 +117,70 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
         }
     }
 
-    let (jobs, kinds) = plan(course, &parts);
+    let (jobs, kinds) = requirements::plan(course, &parts);
     let bar = progress_bar(jobs.len(), &format!("grading {} files", jobs.len()));
     let grades = grade_all(&grader, &jobs, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
 
-    let mut problems_of = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+    let mut problems_of: Vec<(Claim, String)> = Vec::new();
     let mut counts = Counts::default();
     let mut entries = Vec::new();
     for ((job, kind), grade) in jobs.iter().zip(&kinds).zip(&grades) {
-        let (role, expected, problem, bucket) = match kind {
-            Kind::Shipped => {
-                counts.shipped += 1;
-                let problem = shipped_problem(grade);
-                (Role::Exercise, Some("not-pass"), problem, 0)
-            }
-            Kind::Solution => {
-                counts.solutions += 1;
-                (Role::Solution, Some("pass"), must_pass_problem(grade), 1)
-            }
-            Kind::WrongFix(expected) => {
-                counts.wrong_fixes += 1;
-                let problem = expected
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|e| fixtures::check(grade, e))
-                    .err();
-                let expected = expected.as_ref().ok().map(|e| e.status.as_str());
-                (Role::WrongFix, expected, problem, 2)
-            }
-            Kind::RightFix(style) => {
-                counts.right_fixes += 1;
-                let problem = same_as_solution(course, job)
-                    .or_else(|| style.as_ref().err().cloned())
-                    .or_else(|| must_pass_problem(grade));
-                (Role::RightFix, Some("pass"), problem, 3)
-            }
-        };
-        if let Some(problem) = &problem {
+        let judged = requirements::judge(course, job, kind, grade);
+        *match judged.claim {
+            Claim::Shipped => &mut counts.shipped,
+            Claim::Solutions => &mut counts.solutions,
+            Claim::WrongFixes => &mut counts.wrong_fixes,
+            Claim::RightFixes => &mut counts.right_fixes,
+        } += 1;
+        if let Some(problem) = &judged.problem {
             // Problems located in the file (lints: `file:line:col: ...`) already name it.
             let line = if problem.starts_with(&format!("{}:", grade.subject)) {
                 problem.clone()
+            } else if judged.claim == Claim::Shipped {
+                format!("{} {problem}", grade.subject)
             } else {
-                let separator = if bucket == 0 { " " } else { ": " };
-                format!("{}{separator}{problem}", grade.subject)
+                format!("{}: {problem}", grade.subject)
             };
-            problems_of[bucket].push(line);
+            problems_of.push((judged.claim, line));
         }
-        entries.push(Entry::new(job.exercise, grade, role, expected, problem));
+        entries.push(Entry::new(
+            job.exercise,
+            grade,
+            judged.role,
+            judged.expected,
+            judged.problem,
+        ));
     }
-    let [shipped, solutions, wrong_fixes, right_fixes] = problems_of;
-    for (claim, covered, problems) in [
-        (SHIPPED, covers(|s| *s == Scope::Shipped), shipped),
-        (SOLUTIONS, covers(|s| *s == Scope::Solution), solutions),
+    let problems = |claim: Claim| -> Vec<String> {
+        problems_of
+            .iter()
+            .filter(|(c, _)| *c == claim)
+            .map(|(_, p)| p.clone())
+            .collect()
+    };
+    for (text, covered, claim) in [
+        (SHIPPED, covers(|s| *s == Scope::Shipped), Claim::Shipped),
+        (
+            SOLUTIONS,
+            covers(|s| *s == Scope::Solution),
+            Claim::Solutions,
+        ),
         (
             WRONG_FIXES,
             covers(|s| matches!(s, Scope::WrongFix(_))),
-            wrong_fixes,
+            Claim::WrongFixes,
         ),
         (
             RIGHT_FIXES,
             covers(|s| matches!(s, Scope::RightFix(_))),
-            right_fixes,
+            Claim::RightFixes,
         ),
     ] {
         if covered {
-            findings.push(Finding::error(claim, problems));
+            findings.push(Finding::error(text, problems(claim)));
         } else {
-            not_checked.push(claim);
+            not_checked.push(text);
         }
     }
     if covers(|s| *s == Scope::Solution) {
@@ -216,14 +203,14 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
             STANDARD,
             whole
                 .iter()
-                .flat_map(|e| short_of_standard(course, e))
+                .flat_map(|e| requirements::short_of_standard(course, e))
                 .collect(),
             args.strict,
         ));
     }
 
     let machine = !args.format.is_human();
-    for ((part, grade), job) in single_files(&parts, &jobs, &grades) {
+    for ((part, grade), job) in selection::single_files(&parts, &jobs, &grades) {
         let what = match &part.scope {
             Scope::Shipped => "as shipped",
             Scope::Solution => "solution",
@@ -241,7 +228,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
             ),
         );
     }
-    let described = limited.then(|| describe(&parts));
+    let described = limited.then(|| selection::describe(&parts));
     results::human(
         machine,
         &findings::report(&findings, described.as_deref(), &not_checked, counts),
@@ -262,231 +249,4 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
         print!("{text}");
     }
     Ok(if failed { exit::FAILED } else { exit::SUCCESS })
-}
-
-/// The grades to make for `parts`, and what each graded file must do.
-fn plan<'a>(course: &Course, parts: &[Part<'a>]) -> (Vec<Job<'a>>, Vec<Kind>) {
-    let mut jobs = Vec::new();
-    let mut kinds = Vec::new();
-    let read = |path: &PathBuf| std::fs::read_to_string(course.path(path)).unwrap_or_default();
-    for part in parts {
-        let exercise = part.exercise;
-        let mut add = |subject: Subject, clippy: bool, kind: Kind| {
-            jobs.push(Job {
-                exercise,
-                subject,
-                clippy,
-            });
-            kinds.push(kind);
-        };
-        let (wrong, right) = match &part.scope {
-            Scope::Whole => (
-                layout::fixtures_of(course, &exercise.wrong_fixes()),
-                layout::fixtures_of(course, &exercise.right_fixes()),
-            ),
-            Scope::WrongFix(path) => (vec![path.clone()], Vec::new()),
-            Scope::RightFix(path) => (Vec::new(), vec![path.clone()]),
-            Scope::Shipped | Scope::Solution => (Vec::new(), Vec::new()),
-        };
-        if matches!(part.scope, Scope::Whole | Scope::Shipped) {
-            add(Subject::Exercise, false, Kind::Shipped);
-        }
-        if matches!(part.scope, Scope::Whole | Scope::Solution) {
-            add(Subject::Solution, true, Kind::Solution);
-        }
-        for fixture in wrong {
-            let expected = fixtures::expectation(&read(&fixture));
-            add(Subject::WrongFix(fixture), false, Kind::WrongFix(expected));
-        }
-        for fixture in right {
-            let style = fixtures::right_fix_style(&read(&fixture));
-            add(Subject::RightFix(fixture), false, Kind::RightFix(style));
-        }
-    }
-    (jobs, kinds)
-}
-
-/// The files whose placeholders a check of `parts` looks for.
-fn written_files(course: &Course, parts: &[Part<'_>]) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let whole: Vec<&Exercise> = parts
-        .iter()
-        .filter(|p| p.scope == Scope::Whole)
-        .map(|p| p.exercise)
-        .collect();
-    for part in parts {
-        match part.file() {
-            Some(file) => files.push(file),
-            None => {
-                let exercise = part.exercise;
-                files.extend([exercise.file(), exercise.solution(), exercise.grader()]);
-                files.extend(layout::fixtures_of(course, &exercise.wrong_fixes()));
-                files.extend(layout::fixtures_of(course, &exercise.right_fixes()));
-            }
-        }
-    }
-    files.extend(chapters_of(&whole).into_iter().map(layout::chapter_readme));
-    files
-}
-
-/// The chapters of `exercises`, in order, once each.
-fn chapters_of<'e>(exercises: &[&'e Exercise]) -> Vec<&'e str> {
-    let mut chapters: Vec<&str> = Vec::new();
-    for exercise in exercises {
-        if !chapters.contains(&exercise.chapter()) {
-            chapters.push(exercise.chapter());
-        }
-    }
-    chapters
-}
-
-/// The sealed files a check of `parts` depends on (course-relative): the hidden tests and
-/// clippy configuration of each exercise, the grading helpers, and the shipped file of each
-/// exercise whose shipped file is checked.
-fn sealed_files_of(course: &Course, grader: &Grader<'_>, parts: &[Part<'_>]) -> BTreeSet<String> {
-    let relative = |path: PathBuf| {
-        path.strip_prefix(&course.root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .into_owned()
-    };
-    let mut files: BTreeSet<String> = helper_files(course, grader.toolchain())
-        .into_iter()
-        .map(relative)
-        .collect();
-    for part in parts {
-        let exercise = part.exercise;
-        files.insert(exercise.grader().to_string_lossy().into_owned());
-        files.extend(course.clippy_config(exercise).map(relative));
-        if matches!(part.scope, Scope::Whole | Scope::Shipped) {
-            files.insert(exercise.file().to_string_lossy().into_owned());
-        }
-    }
-    files
-}
-
-/// Why an exercise as shipped does not leave the learner something to fix, if it does not.
-fn shipped_problem(grade: &Grade) -> Option<String> {
-    if grade.course_broken {
-        return Some(format!(
-            "fails as shipped only because {}",
-            render::first_reason(grade).unwrap_or_default()
-        ));
-    }
-    match grade.status {
-        GradeStatus::Pass => Some("passes as shipped: nothing for the learner to fix".into()),
-        GradeStatus::Missing => Some("is missing".into()),
-        _ => None,
-    }
-}
-
-/// Why a file that must pass (a solution, a right fix) did not.
-fn must_pass_problem(grade: &Grade) -> Option<String> {
-    if grade.passed() {
-        return None;
-    }
-    let lints_only = grade.status == GradeStatus::Fail
-        && grade.failed_checks().next().is_none()
-        && !grade.diagnostics.is_empty();
-    if lints_only {
-        let lints: Vec<String> = grade
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let code = d
-                    .code
-                    .as_deref()
-                    .map(|c| format!("{c}: "))
-                    .unwrap_or_default();
-                format!(
-                    "{}: {code}{}",
-                    render::diagnostic_location(d, "", "")
-                        .trim_start_matches(':')
-                        .to_owned(),
-                    d.message
-                )
-            })
-            .collect();
-        return Some(lints.join("\n"));
-    }
-    Some(format!(
-        "{}: {}",
-        grade.status.as_str(),
-        render::first_reason(grade).unwrap_or_default()
-    ))
-}
-
-/// A right fix identical to the solution shows no other style.
-fn same_as_solution(course: &Course, job: &Job<'_>) -> Option<String> {
-    let Subject::RightFix(path) = &job.subject else {
-        return None;
-    };
-    let id = |p: PathBuf| std::fs::read(course.path(&p)).ok().map(|b| blob_id(&b));
-    let same = id(path.clone()).is_some() && id(path.clone()) == id(job.exercise.solution());
-    same.then(|| "is the solution itself: a correct alternative shows another style".to_owned())
-}
-
-/// What `exercise` lacks of the course standard: 2 wrong fixes, 1 right fix.
-fn short_of_standard(course: &Course, exercise: &Exercise) -> Vec<String> {
-    let mut problems = Vec::new();
-    let wrong = layout::fixtures_of(course, &exercise.wrong_fixes()).len();
-    if wrong < 2 {
-        problems.push(format!(
-            "`{}` has {wrong} wrong {} (2 different plausible mistakes belong in {}/)",
-            exercise.name(),
-            if wrong == 1 { "fix" } else { "fixes" },
-            exercise.wrong_fixes().display()
-        ));
-    }
-    if layout::fixtures_of(course, &exercise.right_fixes()).is_empty() {
-        problems.push(format!(
-            "`{}` has no right fix (a correct alternative in another style belongs in {}/)",
-            exercise.name(),
-            exercise.right_fixes().display()
-        ));
-    }
-    problems
-}
-
-/// The single-file parts with their grades.
-fn single_files<'p, 'a>(
-    parts: &'p [Part<'a>],
-    jobs: &'p [Job<'a>],
-    grades: &'p [Grade],
-) -> impl Iterator<Item = ((&'p Part<'a>, &'p Grade), &'p Job<'a>)> {
-    parts.iter().filter_map(move |part| {
-        let file = part.file()?;
-        let index = grades
-            .iter()
-            .position(|g| g.subject == file.to_string_lossy())?;
-        Some(((part, &grades[index]), &jobs[index]))
-    })
-}
-
-/// The selection in words, for the report's first line.
-fn describe(parts: &[Part<'_>]) -> String {
-    let mut words = Vec::new();
-    let whole: Vec<String> = parts
-        .iter()
-        .filter(|p| p.scope == Scope::Whole)
-        .map(|p| format!("`{}`", p.exercise.name()))
-        .collect();
-    if !whole.is_empty() {
-        words.push(format!(
-            "{} {}",
-            if whole.len() == 1 {
-                "exercise"
-            } else {
-                "exercises"
-            },
-            whole.join(", ")
-        ));
-    }
-    words.extend(
-        parts
-            .iter()
-            .filter_map(Part::file)
-            .map(|f| f.display().to_string()),
-    );
-    words.join("; ")
 }

@@ -10,6 +10,7 @@ mod new;
 mod progress_edit;
 mod remove;
 mod rename;
+mod requirements;
 mod rustfmt;
 mod scaffold;
 mod seal_state;

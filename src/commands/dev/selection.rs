@@ -1,11 +1,16 @@
 //! What a limited `asynclings dev check` looks at: whole exercises (by name or chapter), or
-//! single files (a fixture, a solution, an exercise as shipped) named by their path.
+//! single files (a fixture, a solution, an exercise as shipped) named by their path; and which
+//! files and sealed fingerprints a selection covers.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
+use super::layout;
 use crate::course::{Course, Exercise, RIGHT_FIXES, WRONG_FIXES};
 use crate::exit::UsageError;
+use crate::grade::batch::Job;
+use crate::grade::{Grade, Grader};
+use crate::seal::helper_files;
 
 /// One piece of the course to check.
 #[derive(Debug, Clone)]
@@ -182,4 +187,110 @@ fn classify<'a>(course: &'a Course, relative: &Path) -> Option<Result<Part<'a>, 
             ))
         });
     Some(found.map(|exercise| Part { exercise, scope }))
+}
+
+/// The files whose placeholders a check of `parts` looks for.
+pub fn written_files(course: &Course, parts: &[Part<'_>]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let whole: Vec<&Exercise> = parts
+        .iter()
+        .filter(|p| p.scope == Scope::Whole)
+        .map(|p| p.exercise)
+        .collect();
+    for part in parts {
+        match part.file() {
+            Some(file) => files.push(file),
+            None => {
+                let exercise = part.exercise;
+                files.extend([exercise.file(), exercise.solution(), exercise.grader()]);
+                files.extend(layout::fixtures_of(course, &exercise.wrong_fixes()));
+                files.extend(layout::fixtures_of(course, &exercise.right_fixes()));
+            }
+        }
+    }
+    files.extend(chapters_of(&whole).into_iter().map(layout::chapter_readme));
+    files
+}
+
+/// The chapters of `exercises`, in order, once each.
+pub fn chapters_of<'e>(exercises: &[&'e Exercise]) -> Vec<&'e str> {
+    let mut chapters: Vec<&str> = Vec::new();
+    for exercise in exercises {
+        if !chapters.contains(&exercise.chapter()) {
+            chapters.push(exercise.chapter());
+        }
+    }
+    chapters
+}
+
+/// The sealed files a check of `parts` depends on (course-relative): the hidden tests and
+/// clippy configuration of each exercise, the grading helpers, and the shipped file of each
+/// exercise whose shipped file is checked.
+pub fn sealed_files_of(
+    course: &Course,
+    grader: &Grader<'_>,
+    parts: &[Part<'_>],
+) -> BTreeSet<String> {
+    let relative = |path: PathBuf| {
+        path.strip_prefix(&course.root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let mut files: BTreeSet<String> = helper_files(course, grader.toolchain())
+        .into_iter()
+        .map(relative)
+        .collect();
+    for part in parts {
+        let exercise = part.exercise;
+        files.insert(exercise.grader().to_string_lossy().into_owned());
+        files.extend(course.clippy_config(exercise).map(relative));
+        if matches!(part.scope, Scope::Whole | Scope::Shipped) {
+            files.insert(exercise.file().to_string_lossy().into_owned());
+        }
+    }
+    files
+}
+
+/// The single-file parts with their grades.
+pub fn single_files<'p, 'a>(
+    parts: &'p [Part<'a>],
+    jobs: &'p [Job<'a>],
+    grades: &'p [Grade],
+) -> impl Iterator<Item = ((&'p Part<'a>, &'p Grade), &'p Job<'a>)> {
+    parts.iter().filter_map(move |part| {
+        let file = part.file()?;
+        let index = grades
+            .iter()
+            .position(|g| g.subject == file.to_string_lossy())?;
+        Some(((part, &grades[index]), &jobs[index]))
+    })
+}
+
+/// The selection in words, for the report's first line.
+pub fn describe(parts: &[Part<'_>]) -> String {
+    let mut words = Vec::new();
+    let whole: Vec<String> = parts
+        .iter()
+        .filter(|p| p.scope == Scope::Whole)
+        .map(|p| format!("`{}`", p.exercise.name()))
+        .collect();
+    if !whole.is_empty() {
+        words.push(format!(
+            "{} {}",
+            if whole.len() == 1 {
+                "exercise"
+            } else {
+                "exercises"
+            },
+            whole.join(", ")
+        ));
+    }
+    words.extend(
+        parts
+            .iter()
+            .filter_map(Part::file)
+            .map(|f| f.display().to_string()),
+    );
+    words.join("; ")
 }
