@@ -68,17 +68,20 @@ enum Command {
 #[derive(Subcommand)]
 enum DevCommand {
     /// Prove the course honest: files agree with info.toml, exercises fail as shipped,
-    /// solutions pass clean, wrong fixes are rejected with their explanation, seal is current
-    Check {
-        /// Output format; a machine format goes to stdout, and the report to stderr
-        #[arg(long, value_enum, default_value_t)]
-        format: results::Format,
-    },
+    /// solutions pass clean, wrong fixes are rejected with their explanation, right fixes pass,
+    /// seal is current. Name exercises, chapters or single files to check only those
+    Check(commands::dev::CheckArgs),
     /// Scaffold a new exercise: its file, solution, hidden tests, a wrong fix, its info.toml
     /// entry (after its chapter's last exercise) and, where the course has them, its editor target
     New(commands::dev::NewArgs),
     /// Record the hidden tests and shipped exercises as they are now (tests/seal.toml)
     Seal,
+    /// Rename an exercise everywhere it lives: files, fixtures, info.toml, editor target, seal
+    /// and progress marks
+    Rename(commands::dev::RenameArgs),
+    /// Take an exercise out of the course everywhere it lives; its files are moved aside into
+    /// target/asynclings/removed/, not deleted
+    Remove(commands::dev::RemoveArgs),
 }
 
 /// Runs the command line; the result is the exit status.
@@ -110,9 +113,15 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Dev { command } => {
             let course = Course::load(&Course::locate(course_dir)?)?;
             match command {
-                DevCommand::Check { format } => commands::dev::check(&course, format),
+                DevCommand::Check(args) => commands::dev::check(&course, &args),
                 DevCommand::New(args) => commands::dev::new(&course, &args).map(|()| exit::SUCCESS),
                 DevCommand::Seal => commands::dev::seal(&course).map(|()| exit::SUCCESS),
+                DevCommand::Rename(args) => {
+                    commands::dev::rename(&course, &args).map(|()| exit::SUCCESS)
+                }
+                DevCommand::Remove(args) => {
+                    commands::dev::remove(&course, &args).map(|()| exit::SUCCESS)
+                }
             }
         }
     }

@@ -33,6 +33,9 @@ pub struct Progress {
     /// Exercises whose latest grade failed after they were done: their done marks must not
     /// come back from the file when saving merges in marks written by other processes.
     not_done: Vec<String>,
+    /// Exercises renamed or removed by the instructor: their done marks on disk are not merged
+    /// back in by [`Progress::save`] either.
+    dropped: Vec<String>,
 }
 
 /// What a file held, line by line, and how many lines could not be read.
@@ -133,18 +136,46 @@ impl Progress {
         self.hints.insert(name.to_owned(), levels);
     }
 
+    /// Moves every mark of `old` to `new` (`asynclings dev rename`).
+    pub fn rename(&mut self, old: &str, new: &str) {
+        for name in &mut self.done {
+            if name == old {
+                *name = new.to_owned();
+            }
+        }
+        if self.current.as_deref() == Some(old) {
+            self.current = Some(new.to_owned());
+        }
+        if let Some(levels) = self.hints.remove(old) {
+            self.hints.insert(new.to_owned(), levels);
+        }
+        self.dropped.push(old.to_owned());
+    }
+
+    /// Drops every mark of `name` (`asynclings dev remove`).
+    pub fn forget(&mut self, name: &str) {
+        self.done.retain(|done| done != name);
+        if self.current.as_deref() == Some(name) {
+            self.current = None;
+        }
+        self.hints.remove(name);
+        self.dropped.push(name.to_owned());
+    }
+
+    /// Whether any mark names `name`.
+    pub fn mentions(&self, name: &str) -> bool {
+        self.is_done(name) || self.current.as_deref() == Some(name) || self.hints.contains_key(name)
+    }
+
     /// Writes the file atomically. Done marks another asynclings process wrote meanwhile (say,
     /// `run` in a second terminal while `watch` is open) are merged in, never dropped.
     pub fn save(&self) -> Result<()> {
         let mut merged = self.done.clone();
         if let Ok(text) = std::fs::read_to_string(&self.path) {
             let on_disk = parse(&self.path, &text).progress;
-            merged.extend(
-                on_disk
-                    .done
-                    .into_iter()
-                    .filter(|name| !self.is_done(name) && !self.not_done.iter().any(|n| n == name)),
-            );
+            merged.extend(on_disk.done.into_iter().filter(|name| {
+                !self.is_done(name) && !self.not_done.contains(name) && !self.dropped.contains(name)
+            }));
         }
         let mut text =
             format!("{HEADER}\n# Written by asynclings; `asynclings reset` never touches it.\n");
@@ -232,6 +263,24 @@ mod tests {
         let (progress, notice) = Progress::load(&dir.path().join(STATE_FILE)).unwrap();
         assert!(notice.is_none());
         assert!(!progress.is_done("a"));
+    }
+
+    #[test]
+    fn renamed_and_removed_exercises_lose_their_marks_on_disk_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = state_in(
+            &dir,
+            &format!("{HEADER}\ncurrent b\ndone a\ndone b\nhints a 2\nhints b 1\n"),
+        );
+        let (mut progress, _) = Progress::load(&path).unwrap();
+        progress.rename("a", "a2");
+        progress.forget("b");
+        progress.save().unwrap();
+        let (again, _) = Progress::load(&path).unwrap();
+        assert!(again.is_done("a2") && !again.is_done("a") && !again.is_done("b"));
+        assert_eq!(again.hints_shown("a2"), 2);
+        assert_eq!(again.chosen(), None);
+        assert!(!again.mentions("b") && !again.mentions("a"));
     }
 
     #[test]

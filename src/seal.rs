@@ -79,7 +79,9 @@ pub fn helper_files(course: &Course, toolchain: &Toolchain) -> Vec<PathBuf> {
         collect_files(folder, &mut files);
     }
     files.retain(|f| f.starts_with(&course.root));
+    // A package nested in another's folder (course/helpers in course/) is found twice.
     files.sort();
+    files.dedup();
     files
 }
 
@@ -124,39 +126,56 @@ impl Seal {
     }
 
     pub fn save(&self, course: &Course) -> Result<()> {
+        write_atomically(&course.root.join(SEAL_FILE), self.text()?.as_bytes())
+    }
+
+    /// The file's contents, as [`Seal::save`] writes them.
+    pub fn text(&self) -> Result<String> {
         let header = "# Written by `asynclings dev seal`: git blob ids (`git hash-object FILE`) of the hidden\n\
                       # files, compared on every grade, and of the shipped exercises, which `asynclings reset`\n\
                       # restores from git. `asynclings dev check` fails while this is stale.\n\n";
         let body = toml::to_string(self).context("cannot serialize the seal")?;
-        write_atomically(
-            &course.root.join(SEAL_FILE),
-            format!("{header}{body}").as_bytes(),
-        )
+        Ok(format!("{header}{body}"))
     }
 
-    /// The hidden files among `files` that differ from the seal, each with why.
-    pub fn tampered(&self, course: &Course, files: &[PathBuf]) -> Vec<String> {
+    /// The hidden files among `files` that differ from the seal, each with how.
+    pub fn mismatches(&self, course: &Course, files: &[PathBuf]) -> Vec<Mismatch> {
         files
             .iter()
             .filter_map(|path| {
                 let rel = relative(course, path)?;
                 let sealed = self.hidden.get(&rel);
-                match (sealed, file_id(path, sealed.map(String::as_str))) {
-                    (Some(sealed), Some(now)) if *sealed == now => None,
-                    (Some(_), Some(_)) => Some(format!("{rel} was modified")),
-                    (Some(_), None) => Some(format!("{rel} was deleted")),
-                    (None, _) => Some(format!("{rel} is not part of the sealed course")),
-                }
+                let kind = match (sealed, file_id(path, sealed.map(String::as_str))) {
+                    (Some(sealed), Some(now)) if *sealed == now => return None,
+                    (Some(_), Some(_)) => MismatchKind::Modified,
+                    (Some(_), None) => MismatchKind::Deleted,
+                    (None, _) => MismatchKind::Unsealed,
+                };
+                Some(Mismatch {
+                    file: rel,
+                    path: path.clone(),
+                    kind,
+                })
             })
             .collect()
     }
 
-    /// Restores `exercise_file` (course-relative) to its shipped content from git.
-    pub fn restore(&self, course: &Course, exercise_file: &Path) -> Result<()> {
+    /// Restores `exercise_file` (course-relative) to its shipped content from git. Fails,
+    /// leaving the file as it is, when the shipped version cannot be found; the error says what
+    /// to do.
+    pub fn restore(&self, course: &Course, exercise_file: &Path) -> Result<Restored> {
         let rel = exercise_file.to_string_lossy();
-        let id = self.shipped.get(rel.as_ref()).with_context(|| {
-            format!("the seal does not know {rel}, so its shipped version is unknown")
-        })?;
+        let target = course.path(exercise_file);
+        let Some(id) = self.shipped.get(rel.as_ref()) else {
+            bail!(
+                "{rel} is not sealed yet, so its shipped version is unknown; if you are writing it, \
+                 `{}` records it as shipped (then commit it). {rel} was left as it is.",
+                crate::invocation::command("dev seal")
+            );
+        };
+        if file_id(&target, Some(id)).as_ref() == Some(id) {
+            return Ok(Restored::AlreadyShipped);
+        }
         let git = |args: &[&str]| {
             Command::new("git")
                 .args(args)
@@ -164,17 +183,33 @@ impl Seal {
                 .output()
                 .context("cannot run git, which keeps the shipped exercises")
         };
-        let inside = git(&["rev-parse", "--is-inside-work-tree"])?;
-        if !inside.status.success() {
-            bail!(
-                "{} is not a git repository, and git keeps the shipped exercises: clone the course with git (or copy {rel} from its original repository) to get it back",
-                course.root.display()
-            );
-        }
         let output = git(&["cat-file", "blob", id])?;
         if !output.status.success() || blob_id(&output.stdout) != *id {
+            let left = if target.exists() {
+                format!("{rel} was left as it is")
+            } else {
+                "nothing was changed".to_owned()
+            };
+            let in_git = git(&["rev-parse", "--is-inside-work-tree"])?
+                .status
+                .success();
+            if !in_git {
+                bail!(
+                    "{} is not a git repository, and git keeps the shipped exercises: clone the \
+                     course with git (or copy {rel}, sealed as git blob {id}, from its original \
+                     repository) to get it back; if you are writing the course, put it in git \
+                     and commit it first. {left}.",
+                    course.root.display()
+                );
+            }
+            let add = format!("add {} {SEAL_FILE}", crate::invocation::quote(&rel));
             bail!(
-                "the shipped version of {rel} (git blob {id}) is not in this repository; restore it from the course's repository"
+                "the shipped version of {rel} (sealed as git blob {id}) is not in this git \
+                 repository yet. If you are writing the course, commit it first (`{}`, then \
+                 `{}`), and reset can restore it; a learner restores it from the course's \
+                 repository. {left}.",
+                crate::invocation::git_in(&course.root, &add),
+                crate::invocation::git_in(&course.root, "commit"),
             );
         }
         // As a checkout writes it: CRLF line ends under core.autocrlf, and other smudge filters.
@@ -183,12 +218,80 @@ impl Seal {
             Ok(filtered) if filtered.status.success() => filtered,
             _ => output,
         };
-        let target = course.path(exercise_file);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        write_atomically(&target, &output.stdout)
+        write_atomically(&target, &output.stdout)?;
+        Ok(Restored::Restored)
+    }
+}
+
+/// What [`Seal::restore`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Restored {
+    Restored,
+    /// The file already was the shipped version; nothing was written.
+    AlreadyShipped,
+}
+
+/// A hidden file that does not match the seal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// Relative to the course.
+    pub file: String,
+    /// Absolute.
+    pub path: PathBuf,
+    pub kind: MismatchKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MismatchKind {
+    /// Sealed, and its content changed: someone edited a hidden file.
+    Modified,
+    /// Sealed, and gone.
+    Deleted,
+    /// Not in the seal: a hidden file written since the last `dev seal` (or the seal itself
+    /// is missing, when `file` is the seal's path).
+    Unsealed,
+}
+
+impl Mismatch {
+    /// The seal itself is missing: nothing is sealed yet.
+    pub fn no_seal(course: &Course) -> Self {
+        Self {
+            file: SEAL_FILE.to_owned(),
+            path: course.root.join(SEAL_FILE),
+            kind: MismatchKind::Unsealed,
+        }
+    }
+
+    /// The course's folder (`path` without `file`).
+    pub fn course_root(&self) -> PathBuf {
+        let mut root = self.path.clone();
+        for _ in Path::new(&self.file).components() {
+            root.pop();
+        }
+        root
+    }
+
+    /// Whether a sealed file was changed or deleted (rather than never sealed).
+    pub fn is_tampering(&self) -> bool {
+        self.kind != MismatchKind::Unsealed
+    }
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let file = &self.file;
+        match self.kind {
+            MismatchKind::Modified => write!(f, "{file} was modified"),
+            MismatchKind::Deleted => write!(f, "{file} was deleted"),
+            MismatchKind::Unsealed if file == SEAL_FILE => {
+                write!(f, "{file} is missing: the course is not sealed yet")
+            }
+            MismatchKind::Unsealed => write!(f, "{file} is not sealed yet"),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use console::style;
 
 use super::{Session, announce};
 use crate::exit;
-use crate::grade::{Control, GradeStatus, Grader, SealPolicy, Subject};
+use crate::grade::{Control, Grader, SealPolicy, Subject};
 use crate::invocation;
 use crate::render::{self, Audience};
 
@@ -20,18 +20,22 @@ pub fn run(session: &mut Session, name: Option<&str>) -> Result<u8> {
     );
     if !grade.passed() {
         // The latest grade is what counts: a file that passed once and fails now is not done.
-        if grade.status != GradeStatus::Tampered && session.progress.mark_not_done(exercise.name())
-        {
+        // (A grade that could not judge the file, tampered, unsealed or a broken course, says
+        // nothing about it.)
+        if grade.judges_the_file() && session.progress.mark_not_done(exercise.name()) {
             session.progress.save()?;
         }
-        outln!(
-            "\n{}",
-            style(format!(
-                "Stuck? `{}`",
-                invocation::command(&format!("hint {}", exercise.name()))
-            ))
-            .dim()
-        );
+        // A hint helps with the learner's code, not with hidden files or a broken course.
+        if grade.failed_on_the_code() {
+            outln!(
+                "\n{}",
+                style(format!(
+                    "Stuck? `{}`",
+                    invocation::command(&format!("hint {}", exercise.name()))
+                ))
+                .dim()
+            );
+        }
         return Ok(exit::FAILED);
     }
     session.progress.mark_done(exercise.name());

@@ -94,7 +94,7 @@ pub fn run(
     } else {
         "verify"
     };
-    let document = Document::new(command, started.elapsed(), entries, Vec::new());
+    let document = Document::new(command, started.elapsed(), entries, Vec::new(), None);
     if let Some(text) = output.render(&document) {
         out!("{text}");
     }

@@ -11,6 +11,10 @@ pub use info::{ExerciseInfo, Info, InfoError};
 use crate::exit::UsageError;
 
 pub const INFO_FILE: &str = "info.toml";
+/// Where wrong-fix fixtures live: `tests/wrong_fixes/NN_chapter/NAME/WHAT.rs`.
+pub const WRONG_FIXES: &str = "tests/wrong_fixes";
+/// Where correct alternatives live: `tests/right_fixes/NN_chapter/NAME/WHAT.rs`.
+pub const RIGHT_FIXES: &str = "tests/right_fixes";
 /// Clippy's configuration file, looked up per chapter, then for the course.
 pub const CLIPPY_CONFIG: &str = "clippy.toml";
 
@@ -59,7 +63,15 @@ impl Exercise {
 
     /// The folder of wrong-fix fixtures the grader must reject.
     pub fn wrong_fixes(&self) -> PathBuf {
-        Path::new("tests/wrong_fixes")
+        Path::new(WRONG_FIXES)
+            .join(self.chapter())
+            .join(self.name())
+    }
+
+    /// The folder of correct alternatives (in other styles than the solution) the grader must
+    /// accept.
+    pub fn right_fixes(&self) -> PathBuf {
+        Path::new(RIGHT_FIXES)
             .join(self.chapter())
             .join(self.name())
     }

@@ -2,6 +2,7 @@
 //! an exercise's hidden tests, each test run in its own process, the results in a [`Grade`].
 
 pub mod batch;
+mod blame;
 pub mod compile;
 pub mod execute;
 pub mod libtest;
@@ -15,7 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::course::{Course, Exercise};
-use crate::seal::{SEAL_FILE, Seal, helper_files};
+use crate::seal::{Mismatch, Seal, helper_files};
 use compile::{CompileJob, WorkFiles};
 use execute::Limits;
 pub use execute::{Cancel, Cancelled};
@@ -57,6 +58,8 @@ pub enum Subject {
     Solution,
     /// A wrong-fix fixture (course-relative path).
     WrongFix(PathBuf),
+    /// A right fix, a correct alternative (course-relative path).
+    RightFix(PathBuf),
 }
 
 /// Whether hidden files are compared with the seal before grading.
@@ -106,11 +109,15 @@ impl<'a> Grader<'a> {
         let (file, key) = match subject {
             Subject::Exercise => (exercise.file(), format!("exercise-{}", exercise.name())),
             Subject::Solution => (exercise.solution(), format!("solution-{}", exercise.name())),
-            Subject::WrongFix(path) => {
+            Subject::WrongFix(path) | Subject::RightFix(path) => {
                 let stem = path
                     .file_stem()
                     .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-                (path.clone(), format!("fixture-{}-{stem}", exercise.name()))
+                let kind = match subject {
+                    Subject::RightFix(_) => "right-fix",
+                    _ => "fixture",
+                };
+                (path.clone(), format!("{kind}-{}-{stem}", exercise.name()))
             }
         };
         let clippy = clippy || exercise.info.clippy;
@@ -123,33 +130,38 @@ impl<'a> Grader<'a> {
             diagnostics: Vec::new(),
             warnings: Vec::new(),
             tampered: Vec::new(),
+            course_broken: false,
             checks: Vec::new(),
         };
         if !self.course.path(&file).is_file() {
             grade.status = GradeStatus::Missing;
         } else if let Some(tampered) = self.tampered(exercise) {
-            grade.status = GradeStatus::Tampered;
+            grade.status = if tampered.iter().any(Mismatch::is_tampering) {
+                GradeStatus::Tampered
+            } else {
+                GradeStatus::Unsealed
+            };
             grade.tampered = tampered;
         } else {
             self.compile_and_run(exercise, &file, &key, clippy, control, &mut grade)?;
+            grade.course_broken =
+                blame::course_is_broken(self, exercise, subject, &grade, control)?;
         }
         grade.duration = started.elapsed();
         Ok(grade)
     }
 
-    fn tampered(&self, exercise: &Exercise) -> Option<Vec<String>> {
+    fn tampered(&self, exercise: &Exercise) -> Option<Vec<Mismatch>> {
         if self.policy == SealPolicy::Ignore {
             return None;
         }
         let Some(seal) = &self.seal else {
-            return Some(vec![format!(
-                "{SEAL_FILE} is missing, so the hidden tests cannot be trusted"
-            )]);
+            return Some(vec![Mismatch::no_seal(self.course)]);
         };
         let mut files = vec![self.course.path(&exercise.grader())];
         files.extend(self.course.clippy_config(exercise));
         files.extend(helper_files(self.course, &self.toolchain));
-        let tampered = seal.tampered(self.course, &files);
+        let tampered = seal.mismatches(self.course, &files);
         (!tampered.is_empty()).then_some(tampered)
     }
 

@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use serde::{Serialize, Serializer};
 
+use crate::seal::Mismatch;
+
 /// How a grade ended, worst first when several apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -14,6 +16,9 @@ pub enum GradeStatus {
     Timeout,
     /// A hidden test or grading helper differs from the sealed copy; nothing was run.
     Tampered,
+    /// A hidden file is not in the seal yet (written since the last `dev seal`, or the course
+    /// has no seal); nothing was run.
+    Unsealed,
     /// The file to grade does not exist.
     Missing,
 }
@@ -26,6 +31,7 @@ impl GradeStatus {
             Self::CompileError => "compile-error",
             Self::Timeout => "timeout",
             Self::Tampered => "tampered",
+            Self::Unsealed => "unsealed",
             Self::Missing => "missing",
         }
     }
@@ -84,14 +90,36 @@ pub struct Grade {
     pub diagnostics: Vec<Diagnostic>,
     /// The compiler's warnings about the graded file (not enforced; shown with a failing grade).
     pub warnings: Vec<Diagnostic>,
-    /// Hidden files that differ from the seal (for `tampered`).
-    pub tampered: Vec<String>,
+    /// Hidden files that differ from the seal (for `tampered` and `unsealed`).
+    #[serde(serialize_with = "as_strings")]
+    pub tampered: Vec<Mismatch>,
+    /// For `compile-error`: the error is in a hidden file, and the course's own solution does
+    /// not compile with the hidden tests either. The course is broken, not the graded file.
+    pub course_broken: bool,
     pub checks: Vec<Check>,
 }
 
 impl Grade {
     pub fn passed(&self) -> bool {
         self.status == GradeStatus::Pass
+    }
+
+    /// Whether the grade says anything about the graded file. It does not when the hidden
+    /// files could not be trusted (`tampered`, `unsealed`: nothing ran) or the course itself is
+    /// broken (its hidden tests do not compile even with the solution); then progress keeps
+    /// what it knew, and no hint is offered for a mistake that is not the learner's.
+    pub fn judges_the_file(&self) -> bool {
+        !matches!(self.status, GradeStatus::Tampered | GradeStatus::Unsealed) && !self.course_broken
+    }
+
+    /// Whether the learner's code is what failed (a check, the time limit, the compiler), so
+    /// a hint can help; not for a missing file or a grade that judged nothing.
+    pub fn failed_on_the_code(&self) -> bool {
+        self.judges_the_file()
+            && matches!(
+                self.status,
+                GradeStatus::Fail | GradeStatus::Timeout | GradeStatus::CompileError
+            )
     }
 
     pub fn failed_checks(&self) -> impl Iterator<Item = &Check> {
@@ -109,11 +137,15 @@ impl Grade {
                 .map(|d| console::strip_ansi_codes(&d.rendered).into_owned()),
         );
         text.extend(self.checks.iter().filter_map(|c| c.message.clone()));
-        text.extend(self.tampered.iter().cloned());
+        text.extend(self.tampered.iter().map(ToString::to_string));
         text.join("\n")
     }
 }
 
 fn millis<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_u64(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn as_strings<S: Serializer>(items: &[Mismatch], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(ToString::to_string))
 }

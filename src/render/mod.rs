@@ -13,6 +13,7 @@ use console::style;
 use crate::course::Exercise;
 use crate::grade::{Check, CheckStatus, Diagnostic, Grade, GradeStatus};
 use crate::invocation;
+use crate::seal::Mismatch;
 use crate::untrusted;
 pub use text::{Flow, Line, Rank, Report};
 
@@ -81,33 +82,11 @@ pub fn report(grade: &Grade, exercise: &Exercise, audience: Audience) -> Report 
                 invocation::command(&format!("reset {}", exercise.name()))
             ),
         ),
-        GradeStatus::Tampered => {
-            headline(
-                &mut out,
-                fail_mark(),
-                "the hidden tests were changed, so a grade could not be trusted:".into(),
-            );
-            for file in &grade.tampered {
-                out.push(
-                    Rank::FirstFailure,
-                    Line::words("    ", untrusted::inert(file)),
-                );
-            }
-            out.push(
-                Rank::FirstFailure,
-                Line::words(
-                    "  ",
-                    format!(
-                        "Restore them (`git checkout -- tests/ grading/`) and save again. If you wrote them, run `{}`.",
-                        invocation::command("dev seal")
-                    ),
-                ),
-            );
-        }
+        GradeStatus::Tampered | GradeStatus::Unsealed => seal_mismatch(&mut out, grade),
         GradeStatus::CompileError => {
             headline(&mut out, fail_mark(), format!("{subject}does not compile"));
             out.gap();
-            compile_errors(&mut out, grade);
+            compile_errors(&mut out, grade, exercise);
             warnings(&mut out, grade);
         }
         GradeStatus::Fail | GradeStatus::Timeout => {
@@ -155,7 +134,72 @@ pub fn report(grade: &Grade, exercise: &Exercise, audience: Audience) -> Report 
     out
 }
 
-fn compile_errors(out: &mut Report, grade: &Grade) {
+/// Why hidden files could not be trusted, and what to do: restore what was changed (saying
+/// that this discards the changes, and naming exactly those files, in the course's own layout),
+/// seal what was written on purpose.
+fn seal_mismatch(out: &mut Report, grade: &Grade) {
+    let (changed, unsealed): (Vec<&Mismatch>, Vec<&Mismatch>) =
+        grade.tampered.iter().partition(|m| m.is_tampering());
+    let headline = if changed.is_empty() {
+        "hidden files are not sealed yet, so a grade could not be trusted:"
+    } else {
+        "hidden files differ from the course's seal, so a grade could not be trusted:"
+    };
+    out.push(
+        Rank::Essential,
+        Line::words(format!("{} ", fail_mark()), headline),
+    );
+    for mismatch in &grade.tampered {
+        out.push(
+            Rank::FirstFailure,
+            Line::words("    ", untrusted::inert(&mismatch.to_string())),
+        );
+    }
+    if let Some(first) = changed.first() {
+        let root = first.course_root();
+        let files = invocation::quote_all(changed.iter().map(|m| &m.file));
+        out.push(
+            Rank::FirstFailure,
+            Line::words(
+                "  ",
+                "To grade, put them back as shipped (this discards any edits to them):",
+            ),
+        );
+        out.push(
+            Rank::FirstFailure,
+            Line::words(
+                "    ",
+                untrusted::inert(&invocation::git_in(&root, &format!("checkout -- {files}"))),
+            ),
+        );
+    }
+    out.push(
+        Rank::FirstFailure,
+        Line::words(
+            "  ",
+            format!(
+                "{}, `{}` records them as they are now.",
+                if changed.is_empty() {
+                    "If you wrote them (you are writing this course)"
+                } else {
+                    "If you are writing this course and changed them on purpose"
+                },
+                invocation::command("dev seal")
+            ),
+        ),
+    );
+    if !unsealed.is_empty() && !changed.is_empty() {
+        out.push(
+            Rank::FirstFailure,
+            Line::words(
+                "  ",
+                "(Files not sealed yet are new since the last seal: nothing to restore.)",
+            ),
+        );
+    }
+}
+
+fn compile_errors(out: &mut Report, grade: &Grade, exercise: &Exercise) {
     let Some(first) = grade.diagnostics.first() else {
         out.push(
             Rank::FirstFailure,
@@ -163,7 +207,39 @@ fn compile_errors(out: &mut Report, grade: &Grade) {
         );
         return;
     };
-    if first.file.as_deref().is_some_and(|f| f != grade.subject) {
+    let located = first.file.as_deref().unwrap_or("a hidden file");
+    // An error in a hidden file that the course's own solution causes too is the course's
+    // fault: a learner is told so (and whom to tell), an author what to fix.
+    if grade.course_broken && grade.subject == exercise.file().to_string_lossy() {
+        out.push(
+            Rank::FirstFailure,
+            Line::words(
+                "",
+                style(format!(
+                    "The course is broken, not your file: its hidden tests do not compile \
+                     ({located}), not even with the course's own solution. Report it to the \
+                     course's authors, with the error below."
+                ))
+                .yellow()
+                .to_string(),
+            ),
+        );
+        out.gap();
+    } else if grade.course_broken {
+        out.push(
+            Rank::FirstFailure,
+            Line::words(
+                "",
+                style(format!(
+                    "The hidden tests do not compile ({located}), not even with the solution: \
+                     the course is broken. Fix the hidden tests (or the solution)."
+                ))
+                .yellow()
+                .to_string(),
+            ),
+        );
+        out.gap();
+    } else if first.file.as_deref().is_some_and(|f| f != grade.subject) {
         out.push(
             Rank::FirstFailure,
             Line::words(
@@ -308,14 +384,16 @@ fn reason(grade: &Grade, name: &dyn Fn(&str) -> String) -> Option<String> {
     let reason = match grade.status {
         GradeStatus::Pass => None,
         GradeStatus::CompileError => grade.diagnostics.first().map(|d| {
-            let at = d
-                .file
-                .as_ref()
-                .map(|f| format!(" ({f}:{})", d.line.unwrap_or(0)))
-                .unwrap_or_default();
-            format!("{}{at}", d.message)
+            let blame = if grade.course_broken {
+                "the hidden tests do not compile, not even with the solution: "
+            } else {
+                ""
+            };
+            format!("{blame}{}{}", d.message, diagnostic_location(d, " (", ")"))
         }),
-        GradeStatus::Tampered => grade.tampered.first().cloned(),
+        GradeStatus::Tampered | GradeStatus::Unsealed => {
+            grade.tampered.first().map(ToString::to_string)
+        }
         GradeStatus::Missing => Some(format!("{} is missing", grade.subject)),
         GradeStatus::Fail | GradeStatus::Timeout => grade
             .failed_checks()
@@ -336,10 +414,26 @@ fn reason(grade: &Grade, name: &dyn Fn(&str) -> String) -> Option<String> {
                 grade
                     .diagnostics
                     .first()
-                    .map(|d| format!("lint: {}", d.message))
+                    .map(|d| format!("lint: {}{}", d.message, diagnostic_location(d, " (", ")")))
             }),
     };
     reason.map(|r| untrusted::inert(&r))
+}
+
+/// `{before}file:line:column{after}` of a diagnostic's primary span, or nothing without one.
+pub fn diagnostic_location(diagnostic: &Diagnostic, before: &str, after: &str) -> String {
+    let Some(file) = &diagnostic.file else {
+        return String::new();
+    };
+    let mut at = format!("{before}{file}");
+    if let Some(line) = diagnostic.line {
+        at.push_str(&format!(":{line}"));
+        if let Some(column) = diagnostic.column {
+            at.push_str(&format!(":{column}"));
+        }
+    }
+    at.push_str(after);
+    at
 }
 
 /// The width to wrap to: the terminal's, or none when stdout is a pipe or a file (scripts get
@@ -350,4 +444,160 @@ pub fn terminal_width() -> Option<usize> {
         return None;
     }
     term.size_checked().map(|(_, columns)| usize::from(columns))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::course::ExerciseInfo;
+    use crate::course::info::Location;
+    use crate::seal::MismatchKind;
+
+    fn exercise() -> Exercise {
+        Exercise {
+            info: ExerciseInfo {
+                name: "tally".into(),
+                chapter: "01_counting".into(),
+                hints: Vec::new(),
+                time_limit: Duration::from_secs(2),
+                clippy: false,
+                defined_at: Location {
+                    path: PathBuf::from("info.toml"),
+                    line: 1,
+                    column: 1,
+                },
+            },
+        }
+    }
+
+    fn grade(status: GradeStatus, subject: &str) -> Grade {
+        Grade {
+            exercise: "tally".into(),
+            subject: subject.into(),
+            status,
+            duration: Duration::ZERO,
+            diagnostics: Vec::new(),
+            warnings: Vec::new(),
+            tampered: Vec::new(),
+            course_broken: false,
+            checks: Vec::new(),
+        }
+    }
+
+    fn mismatch(file: &str, kind: MismatchKind) -> Mismatch {
+        Mismatch {
+            file: file.into(),
+            path: Path::new("/courses/mine").join(file),
+            kind,
+        }
+    }
+
+    fn text_of(grade: &Grade) -> String {
+        console::strip_ansi_codes(&verdict(grade, &exercise())).into_owned()
+    }
+
+    #[test]
+    fn a_changed_hidden_file_is_restored_by_name_with_a_warning_that_edits_go() {
+        let mut grade = grade(GradeStatus::Tampered, "exercises/01_counting/tally.rs");
+        grade.tampered = vec![
+            mismatch("course/lib.rs", MismatchKind::Modified),
+            mismatch("tests/graders/01_counting/new.rs", MismatchKind::Unsealed),
+        ];
+        let text = text_of(&grade);
+        assert!(
+            text.contains("hidden files differ from the course's seal"),
+            "{text}"
+        );
+        assert!(text.contains("(this discards any edits to them)"), "{text}");
+        // Only the changed file is restored; the unsealed one has nothing to restore.
+        assert!(text.contains("checkout -- course/lib.rs\n"), "{text}");
+        assert!(text.contains("nothing to restore"), "{text}");
+        assert!(!text.contains("grading/"), "{text}");
+    }
+
+    #[test]
+    fn an_unsealed_file_is_sealed_never_restored() {
+        let mut grade = grade(GradeStatus::Unsealed, "exercises/01_counting/tally.rs");
+        grade.tampered = vec![mismatch(
+            "tests/graders/01_counting/tally.rs",
+            MismatchKind::Unsealed,
+        )];
+        let text = text_of(&grade);
+        assert!(text.contains("hidden files are not sealed yet"), "{text}");
+        assert!(text.contains("tests/graders/01_counting/tally.rs is not sealed yet"));
+        assert!(
+            text.contains("dev seal` records them as they are now"),
+            "{text}"
+        );
+        assert!(!text.contains("checkout"), "{text}");
+        assert_eq!(
+            first_reason(&grade).as_deref(),
+            Some("tests/graders/01_counting/tally.rs is not sealed yet")
+        );
+    }
+
+    #[test]
+    fn a_broken_course_is_not_the_learners_fault() {
+        let diagnostic = Diagnostic {
+            level: "error".into(),
+            message: "cannot find value `totl` in this scope".into(),
+            code: None,
+            file: Some("tests/graders/01_counting/tally.rs".into()),
+            line: Some(7),
+            column: Some(16),
+            rendered: String::new(),
+        };
+        let mut learner = grade(GradeStatus::CompileError, "exercises/01_counting/tally.rs");
+        learner.diagnostics = vec![diagnostic];
+        learner.course_broken = true;
+        let shown = text_of(&learner);
+        assert!(
+            shown.contains("The course is broken, not your file"),
+            "{shown}"
+        );
+        assert!(!shown.contains("Your file compiles on its own"), "{shown}");
+        assert_eq!(
+            first_reason(&learner).as_deref(),
+            Some(
+                "the hidden tests do not compile, not even with the solution: cannot find value \
+                 `totl` in this scope (tests/graders/01_counting/tally.rs:7:16)"
+            )
+        );
+        // The author grading the solution is told what to fix.
+        let mut solution = learner.clone();
+        solution.subject = "solutions/01_counting/tally.rs".into();
+        let shown = text_of(&solution);
+        assert!(
+            shown.contains("Fix the hidden tests (or the solution)"),
+            "{shown}"
+        );
+        // Not broken: the learner's file is what the hidden tests cannot use.
+        let mut theirs = learner.clone();
+        theirs.course_broken = false;
+        assert!(text_of(&theirs).contains("Your file compiles on its own"));
+    }
+
+    #[test]
+    fn a_location_has_what_is_known_of_it() {
+        let mut diagnostic = Diagnostic {
+            level: "warning".into(),
+            message: "unused".into(),
+            code: None,
+            file: Some("solutions/a.rs".into()),
+            line: Some(3),
+            column: Some(5),
+            rendered: String::new(),
+        };
+        assert_eq!(
+            diagnostic_location(&diagnostic, " (", ")"),
+            " (solutions/a.rs:3:5)"
+        );
+        diagnostic.column = None;
+        assert_eq!(diagnostic_location(&diagnostic, "", ""), "solutions/a.rs:3");
+        diagnostic.file = None;
+        assert_eq!(diagnostic_location(&diagnostic, " (", ")"), "");
+    }
 }

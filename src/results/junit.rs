@@ -4,11 +4,12 @@
 //! claims), one `<testcase>` per graded file, a `<failure>` when the result is not ok: its
 //! `message` is the one-line reason, its body the verdict a learner would read. Everything
 //! that is not ok is a failure (not an `<error>`): for a course, a compile error is a result
-//! like any other, and `type` carries the status.
+//! like any other, and `type` carries the status. A claim that only warns carries its problems
+//! in `<system-out>`; a claim a limited `dev check` did not check is `<skipped>`.
 
 use std::fmt::Write as _;
 
-use super::schema::{Document, Entry, Role};
+use super::schema::{Document, Entry, Role, Severity};
 
 pub fn render(document: &Document) -> String {
     let mut suites: Vec<(&str, Vec<&Entry>)> = Vec::new();
@@ -23,22 +24,31 @@ pub fn render(document: &Document) -> String {
     }
     let failed = |entries: &[&Entry]| entries.iter().filter(|e| !e.ok).count();
     let seconds = |ms: u64| format!("{:.3}", ms as f64 / 1000.0);
-    let findings_failed = document.findings.iter().filter(|f| !f.ok).count();
+    let findings_failed = document
+        .findings
+        .iter()
+        .filter(|f| !f.ok && f.severity == Severity::Error)
+        .count();
+    let not_checked: &[String] = document
+        .selection
+        .as_ref()
+        .map_or(&[], |s| s.not_checked.as_slice());
 
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         xml,
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{}\">",
         attribute(&format!("asynclings {}", document.command)),
-        document.results.len() + document.findings.len(),
+        document.results.len() + document.findings.len() + not_checked.len(),
         document.summary.not_ok + findings_failed,
         seconds(document.duration_ms),
     );
-    if !document.findings.is_empty() {
+    if !document.findings.is_empty() || !not_checked.is_empty() {
         let _ = writeln!(
             xml,
-            "  <testsuite name=\"course\" tests=\"{}\" failures=\"{findings_failed}\" errors=\"0\" skipped=\"0\" time=\"0.000\">",
-            document.findings.len(),
+            "  <testsuite name=\"course\" tests=\"{}\" failures=\"{findings_failed}\" errors=\"0\" skipped=\"{}\" time=\"0.000\">",
+            document.findings.len() + not_checked.len(),
+            not_checked.len(),
         );
         for finding in &document.findings {
             let _ = write!(
@@ -48,6 +58,12 @@ pub fn render(document: &Document) -> String {
             );
             if finding.ok {
                 xml.push_str("/>\n");
+            } else if finding.severity == Severity::Warning {
+                let _ = writeln!(
+                    xml,
+                    ">\n      <system-out>{}</system-out>\n    </testcase>",
+                    text(&format!("warning:\n{}", finding.problems.join("\n"))),
+                );
             } else {
                 let first = finding.problems.first().map_or("", |p| first_line(p));
                 let _ = writeln!(
@@ -57,6 +73,13 @@ pub fn render(document: &Document) -> String {
                     text(&finding.problems.join("\n")),
                 );
             }
+        }
+        for claim in not_checked {
+            let _ = writeln!(
+                xml,
+                "    <testcase name=\"{}\" classname=\"course\" time=\"0.000\">\n      <skipped message=\"not checked: the selection does not cover it\"/>\n    </testcase>",
+                attribute(claim)
+            );
         }
         xml.push_str("  </testsuite>\n");
     }
@@ -104,16 +127,17 @@ fn case_name(entry: &Entry) -> String {
         Role::Exercise if entry.expected.as_deref() == Some("pass") => entry.name.clone(),
         Role::Exercise => format!("{} (as shipped)", entry.name),
         Role::Solution => format!("{} (solution)", entry.name),
-        Role::WrongFix => {
-            let stem = entry
-                .file
-                .rsplit('/')
-                .next()
-                .and_then(|f| f.strip_suffix(".rs"))
-                .unwrap_or(&entry.file);
-            format!("{} (wrong fix {stem})", entry.name)
-        }
+        Role::WrongFix => format!("{} (wrong fix {})", entry.name, stem(&entry.file)),
+        Role::RightFix => format!("{} (right fix {})", entry.name, stem(&entry.file)),
     }
+}
+
+/// A fixture's file name without `.rs`.
+fn stem(file: &str) -> &str {
+    file.rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".rs"))
+        .unwrap_or(file)
 }
 
 fn first_line(text: &str) -> &str {

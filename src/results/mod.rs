@@ -10,7 +10,7 @@ pub mod schema;
 
 use clap::{Args, ValueEnum};
 
-pub use schema::{Document, Entry, Finding, Role};
+pub use schema::{Document, Entry, Finding, Role, Selection, Severity};
 
 /// `--format` of `dev check`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]

@@ -29,6 +29,20 @@ pub struct Document {
     pub results: Vec<Entry>,
     /// Course-wide claims (`dev check` only; empty for `verify`).
     pub findings: Vec<Finding>,
+    /// What a `dev check` limited to some exercises or files covered, and what it did not;
+    /// null when it checked the whole course (and for `verify`).
+    pub selection: Option<Selection>,
+}
+
+/// The part of the course a limited `dev check` looked at.
+#[derive(Debug, Serialize)]
+pub struct Selection {
+    /// Exercises checked in full.
+    pub exercises: Vec<String>,
+    /// Single files checked on their own (a fixture, a solution, an exercise as shipped).
+    pub files: Vec<String>,
+    /// Claims of a full `dev check` that this one did not check at all.
+    pub not_checked: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -42,6 +56,7 @@ pub struct Summary {
     pub timeout: usize,
     pub tampered: usize,
     pub missing: usize,
+    pub unsealed: usize,
 }
 
 /// What a graded file is to its exercise.
@@ -52,6 +67,8 @@ pub enum Role {
     Exercise,
     Solution,
     WrongFix,
+    /// A correct alternative (`tests/right_fixes/`), which must pass.
+    RightFix,
 }
 
 /// One file graded against one exercise's hidden tests.
@@ -63,7 +80,7 @@ pub struct Entry {
     pub role: Role,
     /// The graded file, relative to the course.
     pub file: String,
-    /// pass, fail, compile-error, timeout, tampered or missing.
+    /// pass, fail, compile-error, timeout, tampered, missing or unsealed.
     pub status: &'static str,
     /// What this command required: `pass`, `not-pass` (an exercise as shipped), or the status a
     /// wrong fix declares (`fail`, `compile-error`, `timeout`); null for a wrong fix whose
@@ -76,7 +93,7 @@ pub struct Entry {
     pub duration_ms: u64,
     pub checks: Vec<CheckEntry>,
     pub diagnostics: Vec<DiagnosticEntry>,
-    /// Hidden files that differ from the seal (status `tampered`).
+    /// Hidden files that differ from the seal (status `tampered` or `unsealed`).
     pub tampered: Vec<String>,
     /// The verdict as `asynclings run` prints it, without colours.
     pub verdict: String,
@@ -116,6 +133,16 @@ pub struct Finding {
     pub claim: String,
     pub ok: bool,
     pub problems: Vec<String>,
+    /// `error`: a problem fails the command; `warning`: it is reported, and the command can
+    /// still succeed (`dev check --strict` makes every warning an error).
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    Error,
+    Warning,
 }
 
 impl Entry {
@@ -151,7 +178,11 @@ impl Entry {
                     rendered: inert(&console::strip_ansi_codes(&d.rendered)),
                 })
                 .collect(),
-            tampered: grade.tampered.iter().map(|t| inert(t)).collect(),
+            tampered: grade
+                .tampered
+                .iter()
+                .map(|t| inert(&t.to_string()))
+                .collect(),
             verdict: plain_verdict(grade, exercise),
         }
     }
@@ -181,6 +212,7 @@ impl Document {
         duration: Duration,
         results: Vec<Entry>,
         findings: Vec<Finding>,
+        selection: Option<Selection>,
     ) -> Self {
         let mut summary = Summary {
             total: results.len(),
@@ -198,10 +230,14 @@ impl Document {
                 "compile-error" => &mut summary.compile_error,
                 "timeout" => &mut summary.timeout,
                 "tampered" => &mut summary.tampered,
+                "unsealed" => &mut summary.unsealed,
                 _ => &mut summary.missing,
             } += 1;
         }
-        let ok = summary.not_ok == 0 && findings.iter().all(|f| f.ok);
+        let ok = summary.not_ok == 0
+            && findings
+                .iter()
+                .all(|f| f.ok || f.severity == Severity::Warning);
         Self {
             schema_version: SCHEMA_VERSION,
             asynclings_version: env!("CARGO_PKG_VERSION"),
@@ -211,6 +247,7 @@ impl Document {
             summary,
             results,
             findings,
+            selection,
         }
     }
 }

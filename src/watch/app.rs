@@ -19,7 +19,7 @@ use crate::grade::{Cancel, Cancelled, Control, Grade, GradeStatus, Grader, Phase
 use crate::invocation;
 use crate::progress::Progress;
 use crate::render::{self, Audience, Flow, Line, Rank, Report};
-use crate::seal::Seal;
+use crate::seal::{Restored, Seal};
 
 const KEYS: [&str; 3] = [
     "n next · h hint · l list · r regrade · x reset · s solution · q quit",
@@ -370,8 +370,9 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         }
         if !grade.passed() {
             // The latest grade is what counts: a done exercise that fails now is not done, and
-            // `n` does not skip it. (A tampered grade says nothing about the learner's file.)
-            if grade.status != GradeStatus::Tampered
+            // `n` does not skip it. (A tampered or unsealed grade, or a broken course, says
+            // nothing about the learner's file.)
+            if grade.judges_the_file()
                 && self.progress.mark_not_done(exercise.name())
                 && let Err(error) = self.progress.save()
             {
@@ -435,7 +436,7 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
                     .map(|g| g.exercise.as_str())
                     .collect();
                 for grade in grades.iter().filter(|g| !g.passed()) {
-                    if grade.status != GradeStatus::Tampered {
+                    if grade.judges_the_file() {
                         self.progress.mark_not_done(&grade.exercise);
                     }
                 }
@@ -610,8 +611,12 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         });
         match restored {
             // The watcher sees the new file and grades it.
-            Ok(()) => self.say(format!(
+            Ok(Restored::Restored) => self.say(format!(
                 "restored {} to its shipped version",
+                file.display()
+            )),
+            Ok(Restored::AlreadyShipped) => self.say(format!(
+                "{} is already as shipped: nothing to restore",
                 file.display()
             )),
             Err(error) => self.say(format!("could not reset {}: {error:#}", file.display())),

@@ -17,9 +17,15 @@ fn scaffolds_every_file_after_the_chapters_last_exercise() {
         "solutions/01_demo/rounds.rs",
         "tests/graders/01_demo/rounds.rs",
         "tests/wrong_fixes/01_demo/rounds/rename_after_the_mistake.rs",
+        "tests/wrong_fixes/01_demo/rounds/rename_after_another_mistake.rs",
+        "tests/right_fixes/01_demo/rounds/rename_after_the_style.rs",
     ] {
         assert!(pack.path(file).is_file(), "{file} was not written");
     }
+    assert!(
+        pack.read("tests/right_fixes/01_demo/rounds/rename_after_the_style.rs")
+            .starts_with("//! Correct alternative: ")
+    );
     let grader = pack.read("tests/graders/01_demo/rounds.rs");
     assert!(
         grader.contains("use asynclings_grading::prelude::*;"),
@@ -61,6 +67,8 @@ fn an_untouched_scaffold_fails_dev_check_saying_what_to_write() {
         .stdout_has("solutions/01_demo/rounds.rs: write the solution here")
         .stdout_has("tests/graders/01_demo/rounds.rs: write the hidden tests here")
         .stdout_has("tests/wrong_fixes/01_demo/rounds/rename_after_the_mistake.rs: write a whole learner file with one plausible wrong fix")
+        .stdout_has("tests/wrong_fixes/01_demo/rounds/rename_after_another_mistake.rs: write a whole learner file with one plausible wrong fix")
+        .stdout_has("tests/right_fixes/01_demo/rounds/rename_after_the_style.rs: write a whole learner file that solves the exercise in another style than the solution")
         .stdout_has("info.toml: the hints of `rounds` are placeholders")
         .stdout_has("solutions/01_demo/rounds.rs: fail: replace_with_a_behaviour: not yet implemented: write the hidden tests of `rounds`")
         .run();
@@ -174,5 +182,12 @@ fn adds_the_editor_target_where_the_course_keeps_them() {
         .status(1)
         .stdout_has("✓ info.toml and the files agree")
         .stdout_has("✗ every file is written")
+        .run();
+    // The manifest is sealed (a local package's): the new target kept the seal current, so
+    // the other exercises still grade, and nothing suggests undoing the new target.
+    pack.asynclings(&["run", "countdown"])
+        .status(1)
+        .stdout_has("returned Pending without waking its waker")
+        .stdout_lacks("course/Cargo.toml")
         .run();
 }

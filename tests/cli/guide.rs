@@ -98,8 +98,8 @@ fn the_adding_an_exercise_guide_works_as_written() {
         }
     }
     assert_eq!(
-        written, 6,
-        "exercise, solution, grader, wrong fix, entry, README"
+        written, 8,
+        "exercise, solution, grader, two wrong fixes, right fix, entry, README"
     );
     assert!(
         commands[0].starts_with("asynclings dev new "),
@@ -110,6 +110,18 @@ fn the_adding_an_exercise_guide_works_as_written() {
         Some("asynclings dev check"),
         "the guide ends by proving the course honest"
     );
+    // The faster loop is in the guide: single files, then the exercise alone, before the rest.
+    for step in [
+        "asynclings dev check solutions/",
+        "asynclings dev check tests/wrong_fixes/",
+        "asynclings dev check tests/right_fixes/",
+        "asynclings dev check join1_breakfast",
+    ] {
+        assert!(
+            commands.iter().any(|c| c.starts_with(step)),
+            "the guide never runs `{step}…`: {commands:?}"
+        );
+    }
     // What the guide built is what it says: the learner's file fails for the reason taught.
     pack.asynclings(&["run", "join1_breakfast"])
         .status(1)

@@ -57,14 +57,22 @@ fn reset_restores_the_shipped_file_and_touches_nothing_else() {
 #[test]
 fn reset_without_git_history_explains_where_to_look() {
     let pack = Pack::copy("basic");
+    pack.write("exercises/01_demo/hangs.rs", "// my attempt\n");
     pack.asynclings(&["reset", "hangs"])
         .status(3)
-        .stderr_has("is not a git repository, and git keeps the shipped exercises: clone the course with git")
+        .stderr_has("is not a git repository, and git keeps the shipped exercises: clone the course with git (or copy exercises/01_demo/hangs.rs")
+        .stderr_has("if you are writing the course, put it in git and commit it first")
+        .stderr_has("exercises/01_demo/hangs.rs was left as it is.")
         .run();
+    assert_eq!(pack.read("exercises/01_demo/hangs.rs"), "// my attempt\n");
     // A repository that lacks the shipped blob (say, a fresh `git init` over a copy).
     pack.sh("git init -q");
     pack.asynclings(&["reset", "hangs"])
         .status(3)
-        .stderr_has("is not in this repository")
+        .stderr_has(
+            "is not in this git repository yet. If you are writing the course, commit it first",
+        )
+        .stderr_has("exercises/01_demo/hangs.rs was left as it is.")
         .run();
+    assert_eq!(pack.read("exercises/01_demo/hangs.rs"), "// my attempt\n");
 }

@@ -4,7 +4,7 @@
 
 use std::process::Stdio;
 
-use crate::support::{Pack, asynclings_command, stdout};
+use crate::support::{self, Invocation, Pack, asynclings_command, stdout};
 
 const HOSTILE: &str = "pub fn answer() -> u32 {\n    print!(\"\\x1b[2J\\x1b]2;PWNED\\x07\\tTAB\\r\\n\");\n    41\n}\n";
 
@@ -68,17 +68,36 @@ fn a_failing_grade_shows_the_compilers_warnings_about_the_learners_file() {
 #[test]
 fn messages_name_cargo_run_when_that_is_how_asynclings_was_started() {
     let pack = Pack::copy("basic");
-    // `cargo run` sets CARGO and runs the binary from its target folder, as here.
-    let output = pack
-        .asynclings(&["run", "fails_check"])
-        .env("CARGO", "cargo")
+    // What `cargo run` tells the program it runs: cargo itself, the package and its manifest.
+    let manifest = Pack::root().join("Cargo.toml");
+    let manifest = manifest.to_str().unwrap();
+    let cargo_run = |invocation: Invocation| {
+        invocation
+            .env("CARGO", "cargo")
+            .env("CARGO_PKG_NAME", "asynclings")
+            .env("CARGO_MANIFEST_PATH", manifest)
+    };
+    // From the course's folder, outside asynclings' repository: the manifest is named.
+    let output = cargo_run(pack.asynclings(&["run", "fails_check"]))
         .status(1)
-        .stdout_has("Stuck? `cargo run -q -- hint fails_check`")
+        .stdout_has(&format!(
+            "Stuck? `cargo run -q --manifest-path {manifest} -- hint fails_check`"
+        ))
         .run();
     assert!(!stdout(&output).contains("`asynclings hint"));
+    // Inside asynclings' repository (which is a course too): plain `cargo run -q --`.
+    cargo_run(Invocation::new(&Pack::root(), &["run", "no_such_exercise"]))
+        .status(2)
+        .stderr_has("`cargo run -q -- list` shows them all")
+        .run();
+    // `CARGO` alone (a cargo alias, a build script) is not `cargo run`: the path as typed.
     pack.asynclings(&["run", "fails_check"])
+        .env("CARGO", "cargo")
         .status(1)
-        .stdout_has("Stuck? `asynclings hint fails_check`")
+        .stdout_has(&format!(
+            "Stuck? `{}`",
+            support::command("hint fails_check")
+        ))
         .run();
 }
 

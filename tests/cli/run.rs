@@ -1,4 +1,4 @@
-use crate::support::Pack;
+use crate::support::{self, Pack};
 
 #[test]
 fn a_passing_exercise_is_done_and_points_at_the_solution() {
@@ -7,7 +7,10 @@ fn a_passing_exercise_is_done_and_points_at_the_solution() {
         .status(0)
         .stdout_has("✓ passes passes all 1 checks: done!")
         .stdout_has("solutions/01_demo/passes.rs")
-        .stdout_has("Progress: 1/4. Next: `asynclings run fails_check`")
+        .stdout_has(&format!(
+            "Progress: 1/4. Next: `{}`",
+            support::command("run fails_check")
+        ))
         .run();
     pack.asynclings(&["list"])
         .status(0)
@@ -26,7 +29,7 @@ fn a_failing_check_shows_the_graders_explanation_and_output() {
         .stdout_has("the answer is off by one: expected 42, got 41")
         .stdout_has("│ thinking hard")
         .stdout_has("✓ answers something")
-        .stdout_has("`asynclings hint fails_check`")
+        .stdout_has(&format!("`{}`", support::command("hint fails_check")))
         .run();
 }
 
@@ -87,8 +90,49 @@ fn an_edited_hidden_test_is_reported_not_passed() {
     );
     pack.asynclings(&["run", "fails_check"])
         .status(1)
-        .stdout_has("the hidden tests were changed")
+        .stdout_has("hidden files differ from the course's seal, so a grade could not be trusted")
         .stdout_has("tests/graders/01_demo/fails_check.rs was modified")
+        .stdout_lacks("Stuck?")
+        .run();
+}
+
+/// A grade that could not be trusted says nothing about the learner's file: a done exercise
+/// stays done, and no hint is offered for a mistake that is not theirs.
+#[test]
+fn a_tampered_or_unsealed_grade_keeps_progress_and_offers_no_hint() {
+    let pack = Pack::copy("basic");
+    pack.asynclings(&["run", "passes"]).status(0).run();
+    let grader = "tests/graders/01_demo/passes.rs";
+    let shipped = pack.read(grader);
+    pack.write(grader, &(shipped.clone() + "// edited\n"));
+    pack.asynclings(&["run", "passes"])
+        .status(1)
+        .stdout_has("tests/graders/01_demo/passes.rs was modified")
+        .stdout_lacks("Stuck?")
+        .run();
+    pack.asynclings(&["list"])
+        .status(0)
+        .stdout_has("Progress: 1/4")
+        .run();
+    // Unsealed: a seal that never knew the grader.
+    pack.write(grader, &shipped);
+    pack.write(
+        "tests/seal.toml",
+        &pack
+            .read("tests/seal.toml")
+            .lines()
+            .filter(|line| !line.contains("graders/01_demo/passes.rs"))
+            .map(|line| format!("{line}\n"))
+            .collect::<String>(),
+    );
+    pack.asynclings(&["run", "passes"])
+        .status(1)
+        .stdout_has("tests/graders/01_demo/passes.rs is not sealed yet")
+        .stdout_lacks("Stuck?")
+        .run();
+    pack.asynclings(&["list"])
+        .status(0)
+        .stdout_has("Progress: 1/4")
         .run();
 }
 
@@ -98,7 +142,10 @@ fn a_deleted_exercise_says_how_to_get_it_back() {
     std::fs::remove_file(pack.path("exercises/01_demo/hangs.rs")).unwrap();
     pack.asynclings(&["run", "hangs"])
         .status(1)
-        .stdout_has("exercises/01_demo/hangs.rs is missing. `asynclings reset hangs` restores the shipped version.")
+        .stdout_has(&format!(
+            "exercises/01_demo/hangs.rs is missing. `{}` restores the shipped version.",
+            support::command("reset hangs")
+        ))
         .run();
     pack.asynclings(&["list"])
         .status(0)

@@ -107,9 +107,16 @@ pub fn asynclings_command() -> Command {
     command
         .env_remove("ASYNCLINGS_COURSE")
         .env_remove("CARGO_TARGET_DIR")
-        // Started by the test harness, not by `cargo run`: messages name `asynclings …`.
+        // Started by the test harness, not by `cargo run`: messages name the binary's path
+        // (see [`command`]).
         .env_remove("CARGO")
         .env("NO_COLOR", "1");
+    // What `cargo test` passes down would make the binary think `cargo run` started it.
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("CARGO_PKG_") || key == "CARGO_MANIFEST_PATH" {
+            command.env_remove(key);
+        }
+    }
     command
 }
 
@@ -199,6 +206,12 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+/// `asynclings ARGS` as the binary under test words it in its messages: started by its path,
+/// as these tests start it, it names that path.
+pub fn command(args: &str) -> String {
+    format!("{} {args}", env!("CARGO_BIN_EXE_asynclings"))
 }
 
 /// stdout as text.

@@ -43,12 +43,21 @@ fn a_crlf_checkout_is_not_tampered_and_reset_writes_crlf() {
     );
     pack.asynclings(&["run", "passes"])
         .status(1)
-        .stdout_has("the hidden tests were changed")
+        .stdout_has("hidden files differ from the course's seal")
+        .stdout_has("tests/graders/01_demo/passes.rs was modified")
         .run();
     pack.write("exercises/01_demo/fails_check.rs", FIXED_ANSWER);
-    pack.asynclings(&["reset", "fails_check"]).status(0).run();
+    pack.asynclings(&["reset", "fails_check"])
+        .status(0)
+        .stdout_has("Restored exercises/01_demo/fails_check.rs to its shipped version.")
+        .run();
     let restored = pack.read("exercises/01_demo/fails_check.rs");
     assert!(restored.contains("41 // TODO\r\n"), "{restored:?}");
+    // The CRLF copy is the shipped version, as git sees it: nothing to restore.
+    pack.asynclings(&["reset", "fails_check"])
+        .status(0)
+        .stdout_has("is already as shipped: nothing to restore.")
+        .run();
 }
 
 #[test]

@@ -1,263 +1,252 @@
-//! `asynclings dev check`: prove the course honest. info.toml and the files agree, the seal
-//! is current, every exercise fails as shipped, every solution passes (rustfmt- and
-//! clippy-clean), and every wrong-fix fixture is rejected with its expected explanation.
+//! `asynclings dev check [NAME|PATH…] [--chapter NN_name…]`: prove the course honest.
+//! info.toml and the files agree, the seal is current, every exercise fails as shipped, every
+//! solution passes (rustfmt- and clippy-clean), every wrong fix is rejected with its expected
+//! explanation, and every right fix (a correct alternative) passes. Named exercises, chapters
+//! or single files limit the check to them: it grades only what they need, and lists the
+//! claims it did not check instead of calling them passed.
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use console::style;
+use anyhow::Result;
+use clap::Args;
 
-use super::{fixtures, layout, scaffold};
+use super::findings::{self, Counts, Finding};
+use super::requirements::{self, Claim};
+use super::selection::{self, Part, Scope};
+use super::{layout, rustfmt, scaffold, seal_state};
 use crate::commands::{announce, progress_bar};
-use crate::course::Course;
+use crate::course::{Course, Exercise};
 use crate::exit;
-use crate::grade::batch::{Job, grade_all};
-use crate::grade::{GradeStatus, Grader, SealPolicy, Subject};
+use crate::grade::batch::grade_all;
+use crate::grade::{Grader, SealPolicy};
 use crate::render;
-use crate::results::{self, Document, Entry, Format, Role};
-use crate::seal::{SEAL_FILE, Seal};
+use crate::results::{self, Document, Entry, Format};
 
-/// One line of the report: a claim and what contradicts it.
-struct Finding {
-    claim: &'static str,
-    problems: Vec<String>,
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check only these: exercise names, or paths of single files (a wrong or right fix, a
+    /// solution, an exercise as shipped; a grader stands for its whole exercise)
+    #[arg(value_name = "NAME|PATH")]
+    targets: Vec<String>,
+    /// Check only this chapter's exercises (repeatable)
+    #[arg(long, value_name = "NN_name")]
+    chapter: Vec<String>,
+    /// Fail on warnings too (an exercise with fewer than 2 wrong fixes or no right fix)
+    #[arg(long)]
+    strict: bool,
+    /// Output format; a machine format goes to stdout, and the report to stderr
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
 }
 
-pub fn run(course: &Course, format: Format) -> Result<u8> {
-    let started = Instant::now();
-    let grader = Grader::new(course, SealPolicy::Ignore, &announce)?;
-    let mut findings = vec![Finding {
-        claim: "every file is written (no `asynclings dev new` placeholder is left)",
-        problems: scaffold::placeholders(course),
-    }];
-    findings.push(Finding {
-        claim: "info.toml and the files agree",
-        problems: layout::problems(course),
-    });
-    findings.push(Finding {
-        claim: "the seal is up to date",
-        problems: seal_problems(course, &grader)?,
-    });
+const WRITTEN: &str = "every file is written (no `asynclings dev new` placeholder is left)";
+const LAYOUT: &str = "info.toml and the files agree";
+const COURSE_WIDE: &str =
+    "no file lies outside info.toml's exercises, no editor target names a missing exercise";
+const SEALED: &str = "the seal is up to date";
+const SEALED_ELSEWHERE: &str = "the seal of the exercises outside the selection";
+const SHIPPED: &str = "every exercise fails as shipped";
+const SOLUTIONS: &str = "every solution passes, clippy-clean";
+const WRONG_FIXES: &str = "every wrong fix is rejected with its explanation";
+const RIGHT_FIXES: &str = "every right fix (a correct alternative) passes";
+const RUSTFMT: &str = "every solution is rustfmt-clean";
+const STANDARD: &str =
+    "every exercise has at least 2 wrong fixes and 1 right fix (the course standard)";
 
-    let mut jobs = Vec::new();
-    let mut expectations = Vec::new();
-    for exercise in &course.exercises {
-        jobs.push(Job {
-            exercise,
-            subject: Subject::Exercise,
-            clippy: false,
-        });
-        jobs.push(Job {
-            exercise,
-            subject: Subject::Solution,
-            clippy: true,
-        });
-        for fixture in layout::fixtures_of(course, &exercise.wrong_fixes()) {
-            let source = std::fs::read_to_string(course.path(&fixture)).unwrap_or_default();
-            expectations.push((fixture.clone(), fixtures::expectation(&source)));
-            jobs.push(Job {
+pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
+    let started = Instant::now();
+    let selection = selection::select(course, &args.targets, &args.chapter)?;
+    let limited = selection.is_some();
+    let parts: Vec<Part<'_>> = selection.unwrap_or_else(|| {
+        course
+            .exercises
+            .iter()
+            .map(|exercise| Part {
                 exercise,
-                subject: Subject::WrongFix(fixture),
-                clippy: false,
-            });
+                scope: Scope::Whole,
+            })
+            .collect()
+    });
+    let covers = |wanted: fn(&Scope) -> bool| {
+        parts
+            .iter()
+            .any(|p| p.scope == Scope::Whole || wanted(&p.scope))
+    };
+    let whole: Vec<&Exercise> = parts
+        .iter()
+        .filter(|p| p.scope == Scope::Whole)
+        .map(|p| p.exercise)
+        .collect();
+    let grader = Grader::new(course, SealPolicy::Ignore, &announce)?;
+
+    let mut findings = vec![Finding::error(
+        WRITTEN,
+        scaffold::placeholders(course, &selection::written_files(course, &parts), &whole),
+    )];
+    let mut not_checked: Vec<&str> = Vec::new();
+    if whole.is_empty() {
+        not_checked.push(LAYOUT);
+    } else {
+        let mut problems: Vec<String> = whole
+            .iter()
+            .flat_map(|e| layout::exercise_problems(course, e))
+            .collect();
+        for chapter in selection::chapters_of(&whole) {
+            problems.extend(layout::chapter_problems(course, chapter));
+        }
+        if limited {
+            not_checked.push(COURSE_WIDE);
+        } else {
+            problems.extend(layout::course_wide_problems(course));
+        }
+        findings.push(Finding::error(LAYOUT, problems));
+    }
+    // Single files are checked to see their verdicts, often before anything is sealed: the
+    // seal is a claim about whole exercises.
+    if whole.is_empty() {
+        not_checked.push(SEALED);
+    } else {
+        let relevant = limited.then(|| selection::sealed_files_of(course, &grader, &parts));
+        findings.push(Finding::error(
+            SEALED,
+            seal_state::problems(course, grader.toolchain(), relevant.as_ref())?,
+        ));
+        if limited {
+            not_checked.push(SEALED_ELSEWHERE);
         }
     }
+
+    let (jobs, kinds) = requirements::plan(course, &parts);
     let bar = progress_bar(jobs.len(), &format!("grading {} files", jobs.len()));
     let grades = grade_all(&grader, &jobs, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
 
-    let mut shipped = Vec::new();
-    let mut solutions = Vec::new();
-    let mut wrong_fixes = Vec::new();
+    let mut problems_of: Vec<(Claim, String)> = Vec::new();
+    let mut counts = Counts::default();
     let mut entries = Vec::new();
-    for (job, grade) in jobs.iter().zip(&grades) {
-        let reason = || render::first_reason(grade).unwrap_or_default();
-        let (role, expected, problem) = match &job.subject {
-            Subject::Exercise => {
-                let problem = match grade.status {
-                    GradeStatus::Pass => Some("passes as shipped: nothing for the learner to fix"),
-                    GradeStatus::Missing => Some("is missing"),
-                    _ => None,
-                };
-                shipped.extend(problem.map(|p| format!("{} {p}", grade.subject)));
-                (Role::Exercise, Some("not-pass"), problem.map(str::to_owned))
-            }
-            Subject::Solution => {
-                let problem =
-                    (!grade.passed()).then(|| format!("{}: {}", grade.status.as_str(), reason()));
-                solutions.extend(problem.as_ref().map(|p| format!("{}: {p}", grade.subject)));
-                (Role::Solution, Some("pass"), problem)
-            }
-            Subject::WrongFix(path) => {
-                let expected = &expectations
-                    .iter()
-                    .find(|(p, _)| p == path)
-                    .expect("every fixture has an entry")
-                    .1;
-                let verdict = expected
-                    .as_ref()
-                    .map_err(Clone::clone)
-                    .and_then(|e| fixtures::check(grade, e));
-                let problem = verdict.err();
-                wrong_fixes.extend(problem.as_ref().map(|p| format!("{}: {p}", path.display())));
-                let expected = expected.as_ref().ok().map(|e| e.status.as_str());
-                (Role::WrongFix, expected, problem)
-            }
-        };
-        entries.push(Entry::new(job.exercise, grade, role, expected, problem));
-    }
-    findings.push(Finding {
-        claim: "every exercise fails as shipped",
-        problems: shipped,
-    });
-    findings.push(Finding {
-        claim: "every solution passes, clippy-clean",
-        problems: solutions,
-    });
-    findings.push(Finding {
-        claim: "every wrong fix is rejected with its explanation",
-        problems: wrong_fixes,
-    });
-    findings.push(Finding {
-        claim: "every solution is rustfmt-clean",
-        problems: rustfmt_problems(course, &grader)?,
-    });
-
-    let clean = findings.iter().all(|f| f.problems.is_empty());
-    results::human(
-        !format.is_human(),
-        &report(&findings, course, expectations.len(), clean),
-    );
-    let findings = findings
-        .into_iter()
-        .map(|f| results::Finding {
-            claim: f.claim.to_owned(),
-            ok: f.problems.is_empty(),
-            problems: f.problems,
-        })
-        .collect();
-    let document = Document::new("dev check", started.elapsed(), entries, findings);
-    if let Some(text) = format.render(&document) {
-        print!("{text}");
-    }
-    Ok(if clean { exit::SUCCESS } else { exit::FAILED })
-}
-
-/// The report for people: each claim, and what contradicts it.
-fn report(findings: &[Finding], course: &Course, fixtures: usize, clean: bool) -> String {
-    let mut out = String::new();
-    for finding in findings {
-        if finding.problems.is_empty() {
-            let _ = writeln!(out, "{} {}", render::pass_mark(), finding.claim);
-        } else {
-            let _ = writeln!(
-                out,
-                "{} {}",
-                render::fail_mark(),
-                style(finding.claim).bold()
-            );
-            for problem in &finding.problems {
-                let mut lines = problem.lines();
-                let _ = writeln!(out, "    - {}", lines.next().unwrap_or(""));
-                for line in lines {
-                    let _ = writeln!(out, "      {line}");
-                }
-            }
+    for ((job, kind), grade) in jobs.iter().zip(&kinds).zip(&grades) {
+        let judged = requirements::judge(course, job, kind, grade);
+        *match judged.claim {
+            Claim::Shipped => &mut counts.shipped,
+            Claim::Solutions => &mut counts.solutions,
+            Claim::WrongFixes => &mut counts.wrong_fixes,
+            Claim::RightFixes => &mut counts.right_fixes,
+        } += 1;
+        if let Some(problem) = &judged.problem {
+            // Problems located in the file (lints: `file:line:col: ...`) already name it.
+            let line = if problem.starts_with(&format!("{}:", grade.subject)) {
+                problem.clone()
+            } else if judged.claim == Claim::Shipped {
+                format!("{} {problem}", grade.subject)
+            } else {
+                format!("{}: {problem}", grade.subject)
+            };
+            problems_of.push((judged.claim, line));
         }
-    }
-    let _ = writeln!(
-        out,
-        "\n{} exercises, {} solutions, {fixtures} wrong fixes graded: {}",
-        course.exercises.len(),
-        course.exercises.len(),
-        if clean {
-            style("the course is honest").green().bold()
-        } else {
-            style("problems above").red().bold()
-        }
-    );
-    out
-}
-
-fn seal_problems(course: &Course, grader: &Grader<'_>) -> Result<Vec<String>> {
-    let fresh = Seal::compute(course, grader.toolchain());
-    let Some(sealed) = Seal::load(course)? else {
-        return Ok(vec![format!(
-            "{SEAL_FILE} is missing: run `asynclings dev seal`"
-        )]);
-    };
-    if sealed == fresh {
-        return Ok(Vec::new());
-    }
-    let mut changed: Vec<&String> = Vec::new();
-    for (old, new) in [
-        (&sealed.hidden, &fresh.hidden),
-        (&sealed.shipped, &fresh.shipped),
-    ] {
-        changed.extend(
-            new.iter()
-                .filter(|(path, id)| old.get(*path) != Some(id))
-                .map(|(path, _)| path),
-        );
-        changed.extend(old.keys().filter(|path| !new.contains_key(*path)));
-    }
-    let list: Vec<String> = changed.iter().take(5).map(|p| p.to_string()).collect();
-    let more = changed.len().saturating_sub(5);
-    Ok(vec![format!(
-        "{SEAL_FILE} is stale ({}{}): run `asynclings dev seal`",
-        list.join(", "),
-        if more > 0 {
-            format!(" and {more} more")
-        } else {
-            String::new()
-        }
-    )])
-}
-
-fn rustfmt_problems(course: &Course, grader: &Grader<'_>) -> Result<Vec<String>> {
-    let files: Vec<PathBuf> = course
-        .exercises
-        .iter()
-        .map(|e| e.solution())
-        .filter(|f| course.path(f).is_file())
-        .collect();
-    if files.is_empty() {
-        return Ok(Vec::new());
-    }
-    let toolchain = grader.toolchain();
-    let output = Command::new(&toolchain.rustfmt)
-        .args([
-            "--check",
-            "--files-with-diff",
-            "--edition",
-            &toolchain.edition,
-        ])
-        .args(&files)
-        .current_dir(&course.root)
-        .output()
-        .with_context(|| format!("cannot run {}", toolchain.rustfmt.display()))?;
-    let listed = String::from_utf8_lossy(&output.stdout);
-    let mut problems: Vec<String> = listed
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|file| {
-            let file = file
-                .strip_prefix(&format!("{}/", course.root.display()))
-                .unwrap_or(file);
-            format!(
-                "{file} is not rustfmt-clean (run `rustfmt --edition {} {file}`)",
-                toolchain.edition
-            )
-        })
-        .collect();
-    if problems.is_empty() && !output.status.success() {
-        problems.push(format!(
-            "rustfmt failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
+        entries.push(Entry::new(
+            job.exercise,
+            grade,
+            judged.role,
+            judged.expected,
+            judged.problem,
         ));
     }
-    Ok(problems)
+    let problems = |claim: Claim| -> Vec<String> {
+        problems_of
+            .iter()
+            .filter(|(c, _)| *c == claim)
+            .map(|(_, p)| p.clone())
+            .collect()
+    };
+    for (text, covered, claim) in [
+        (SHIPPED, covers(|s| *s == Scope::Shipped), Claim::Shipped),
+        (
+            SOLUTIONS,
+            covers(|s| *s == Scope::Solution),
+            Claim::Solutions,
+        ),
+        (
+            WRONG_FIXES,
+            covers(|s| matches!(s, Scope::WrongFix(_))),
+            Claim::WrongFixes,
+        ),
+        (
+            RIGHT_FIXES,
+            covers(|s| matches!(s, Scope::RightFix(_))),
+            Claim::RightFixes,
+        ),
+    ] {
+        if covered {
+            findings.push(Finding::error(text, problems(claim)));
+        } else {
+            not_checked.push(text);
+        }
+    }
+    if covers(|s| *s == Scope::Solution) {
+        let solutions: Vec<PathBuf> = parts
+            .iter()
+            .filter(|p| matches!(p.scope, Scope::Whole | Scope::Solution))
+            .map(|p| p.exercise.solution())
+            .collect();
+        findings.push(Finding::error(
+            RUSTFMT,
+            rustfmt::problems(course, grader.toolchain(), &solutions)?,
+        ));
+    } else {
+        not_checked.push(RUSTFMT);
+    }
+    if whole.is_empty() {
+        not_checked.push(STANDARD);
+    } else {
+        findings.push(Finding::warning(
+            STANDARD,
+            whole
+                .iter()
+                .flat_map(|e| requirements::short_of_standard(course, e))
+                .collect(),
+            args.strict,
+        ));
+    }
+
+    let machine = !args.format.is_human();
+    for ((part, grade), job) in selection::single_files(&parts, &jobs, &grades) {
+        let what = match &part.scope {
+            Scope::Shipped => "as shipped",
+            Scope::Solution => "solution",
+            Scope::WrongFix(_) => "wrong fix",
+            Scope::RightFix(_) => "right fix",
+            Scope::Whole => continue,
+        };
+        let verdict = render::verdict(grade, job.exercise);
+        results::human(
+            machine,
+            &format!(
+                "── {} ({what} of `{}`): what a learner would read ──\n{verdict}\n",
+                grade.subject,
+                part.exercise.name()
+            ),
+        );
+    }
+    let described = limited.then(|| selection::describe(&parts));
+    results::human(
+        machine,
+        &findings::report(&findings, described.as_deref(), &not_checked, counts),
+    );
+    let failed = findings.iter().any(Finding::fails);
+    let selection = limited.then(|| results::Selection {
+        exercises: whole.iter().map(|e| e.name().to_owned()).collect(),
+        files: parts
+            .iter()
+            .filter_map(Part::file)
+            .map(|f| f.to_string_lossy().into_owned())
+            .collect(),
+        not_checked: not_checked.iter().map(|c| (*c).to_owned()).collect(),
+    });
+    let findings = findings.into_iter().map(Finding::into_result).collect();
+    let document = Document::new("dev check", started.elapsed(), entries, findings, selection);
+    if let Some(text) = args.format.render(&document) {
+        print!("{text}");
+    }
+    Ok(if failed { exit::FAILED } else { exit::SUCCESS })
 }

@@ -1,8 +1,15 @@
-//! Wrong-fix fixtures say, in their first lines, how the graders must reject them:
+//! Fixtures say, in their first lines, what they are. A wrong fix says how the graders must
+//! reject it:
 //!
 //! ```text
 //! //! Wrong fix: wakes its own waker on every poll.
 //! // expect fail: woke itself
+//! ```
+//!
+//! A right fix (a correct alternative, which must pass) names the style it shows:
+//!
+//! ```text
+//! //! Correct alternative: a hand-written state machine instead of an async fn.
 //! ```
 
 use crate::grade::{Grade, GradeStatus};
@@ -46,8 +53,28 @@ pub fn expectation(source: &str) -> Result<Expectation, String> {
     })
 }
 
+/// The first line a right fix starts with, before the style it shows.
+pub const RIGHT_FIX_HEADER: &str = "//! Correct alternative:";
+
+/// The style a right fix says it shows (its first line), or what is wrong with that line.
+pub fn right_fix_style(source: &str) -> Result<String, String> {
+    let first = source.lines().next().unwrap_or("");
+    match first.trim().strip_prefix(RIGHT_FIX_HEADER) {
+        Some(style) if !style.trim().is_empty() => Ok(style.trim().to_owned()),
+        _ => Err(format!(
+            "does not start with `{RIGHT_FIX_HEADER} <its style, in a few words>`"
+        )),
+    }
+}
+
 /// Whether `grade` rejected the fixture the way it expects; otherwise what happened instead.
 pub fn check(grade: &Grade, expected: &Expectation) -> Result<(), String> {
+    if grade.course_broken {
+        return Err(format!(
+            "{}; nothing about this fixture was checked",
+            crate::render::first_reason(grade).unwrap_or_default()
+        ));
+    }
     if grade.status != expected.status {
         let reason = crate::render::first_reason(grade)
             .map(|r| format!(" ({r})"))
@@ -89,5 +116,16 @@ mod tests {
                 .unwrap_err()
                 .contains("use fail")
         );
+    }
+
+    #[test]
+    fn reads_the_style_of_a_right_fix() {
+        assert_eq!(
+            right_fix_style("//! Correct alternative: a loop instead of recursion.\nfn x() {}\n"),
+            Ok("a loop instead of recursion.".into())
+        );
+        assert!(right_fix_style("//! Correct alternative:\n").is_err());
+        assert!(right_fix_style("use x;\n//! Correct alternative: late\n").is_err());
+        assert!(right_fix_style("").is_err());
     }
 }

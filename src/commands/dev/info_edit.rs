@@ -1,7 +1,13 @@
-//! Adding an entry to `info.toml` as text, so the instructor's comments and layout survive
-//! (a TOML round trip would drop them).
+//! Adding, renaming and taking out entries of `info.toml` as text, so the instructor's
+//! comments and layout survive (a TOML round trip would drop them). Renames and removals are
+//! parsed back and compared with what was meant before anything is written.
 
-use crate::course::Info;
+use std::path::Path;
+
+use anyhow::{Result, bail};
+
+use super::toml_text;
+use crate::course::{INFO_FILE, Info};
 
 /// The `[[exercises]]` entry of a new exercise.
 pub fn entry(name: &str, chapter: &str, hints: &[String]) -> String {
@@ -73,6 +79,84 @@ pub fn insert(text: &str, info: &Info, chapter: &str, entry: &str) -> String {
     out
 }
 
+/// `text` (parsed as `info`) with the exercise `old` named `new`.
+pub fn rename(path: &Path, text: &str, info: &Info, old: &str, new: &str) -> Result<String> {
+    let lines = toml_text::lines(text);
+    let table = entry_lines(&lines, info, old)?;
+    let renamed = toml_text::string_value(&lines, &table, "name")
+        .filter(|(_, value)| value == old)
+        .and_then(|(line, _)| {
+            Some((
+                line,
+                toml_text::with_string_value(lines[line], "name", new)?,
+            ))
+        });
+    let Some((line, renamed)) = renamed else {
+        bail!(
+            "cannot find `name = \"{old}\"` in its entry at {INFO_FILE}:{}: rename it there by hand",
+            table.start + 1
+        );
+    };
+    let mut edited: Vec<&str> = lines.clone();
+    edited[line] = &renamed;
+    let edited = edited.concat();
+    let expected: Vec<String> = info
+        .exercises
+        .iter()
+        .map(|e| {
+            if e.name == old {
+                new.to_owned()
+            } else {
+                e.name.clone()
+            }
+        })
+        .collect();
+    verify(path, &edited, &expected)?;
+    Ok(edited)
+}
+
+/// `text` (parsed as `info`) without the entry of `name`.
+pub fn remove(path: &Path, text: &str, info: &Info, name: &str) -> Result<String> {
+    let lines = toml_text::lines(text);
+    let table = entry_lines(&lines, info, name)?;
+    let edited = toml_text::without(&lines, &table);
+    let expected: Vec<String> = info
+        .exercises
+        .iter()
+        .filter(|e| e.name != name)
+        .map(|e| e.name.clone())
+        .collect();
+    verify(path, &edited, &expected)?;
+    Ok(edited)
+}
+
+/// The lines of `name`'s `[[exercises]]` table.
+fn entry_lines(lines: &[&str], info: &Info, name: &str) -> Result<std::ops::Range<usize>> {
+    let tables = toml_text::tables(lines, "exercises");
+    let index = info.exercises.iter().position(|e| e.name == name);
+    match index {
+        Some(index) if tables.len() == info.exercises.len() => Ok(tables[index].clone()),
+        _ => bail!(
+            "cannot find the `[[exercises]]` entry of `{name}` in {INFO_FILE} as text (is it written another way?): edit it by hand"
+        ),
+    }
+}
+
+/// Refuses an edit that does not leave exactly the exercises `expected`, in that order, with
+/// their chapters and settings untouched.
+fn verify(path: &Path, edited: &str, expected: &[String]) -> Result<()> {
+    let after = Info::parse(path, edited).map_err(|err| {
+        anyhow::anyhow!("editing {INFO_FILE} would break it ({err}); nothing was changed")
+    })?;
+    let names: Vec<&str> = after.exercises.iter().map(|e| e.name.as_str()).collect();
+    if names != expected {
+        bail!(
+            "editing {INFO_FILE} as text would not give the exercises meant; nothing was changed: edit it by hand"
+        );
+    }
+    Ok(())
+}
+
 enum Insertion {
     /// After the first `n` lines, preceded by a blank line.
     After(usize),
@@ -136,6 +220,45 @@ mod tests {
         assert!(add(COURSE, "z1", "09_z").starts_with("a1 c1 z1\n"));
         assert!(add(COURSE, "c2", "03_c").starts_with("a1 c1 c2\n"));
         assert!(add("format = 1", "first", "00_intro").starts_with("first\n"));
+    }
+
+    fn names(text: &str) -> Vec<String> {
+        Info::parse(Path::new("info.toml"), text)
+            .unwrap()
+            .exercises
+            .into_iter()
+            .map(|e| format!("{}/{}", e.chapter, e.name))
+            .collect()
+    }
+
+    #[test]
+    fn renames_an_entry_in_place() {
+        let info = Info::parse(Path::new("info.toml"), COURSE).unwrap();
+        let edited = rename(Path::new("info.toml"), COURSE, &info, "c1", "c9").unwrap();
+        assert_eq!(names(&edited), ["01_a/a1", "03_c/c9"]);
+        assert_eq!(edited, COURSE.replace("name = \"c1\"", "name = \"c9\""));
+    }
+
+    #[test]
+    fn removes_an_entry_keeping_the_comments_around_it() {
+        let info = Info::parse(Path::new("info.toml"), COURSE).unwrap();
+        let edited = remove(Path::new("info.toml"), COURSE, &info, "a1").unwrap();
+        assert_eq!(names(&edited), ["03_c/c1"]);
+        assert!(
+            edited.starts_with("# The course.\nformat = 1\n\n# Chapter two starts here.\n[[exercises]]\nname = \"c1\""),
+            "{edited}"
+        );
+        let edited = remove(Path::new("info.toml"), COURSE, &info, "c1").unwrap();
+        assert_eq!(names(&edited), ["01_a/a1"]);
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_edit_as_text() {
+        let inline =
+            "format = 1\nexercises = [{ name = \"a1\", chapter = \"01_a\", hints = [\"h\"] }]\n";
+        let info = Info::parse(Path::new("info.toml"), inline).unwrap();
+        let error = rename(Path::new("info.toml"), inline, &info, "a1", "a2").unwrap_err();
+        assert!(error.to_string().contains("edit it by hand"), "{error}");
     }
 
     #[test]

@@ -1,53 +1,69 @@
 //! Does `info.toml` agree with the files? Nothing missing, nothing unlisted.
+//!
+//! Split by scope, so a `dev check` of a few exercises checks what concerns them
+//! ([`exercise_problems`], [`chapter_problems`]) and says it skipped the rest
+//! ([`course_wide_problems`]); a full check runs all three.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use crate::course::{CLIPPY_CONFIG, Course};
+use crate::course::{CLIPPY_CONFIG, Course, Exercise, RIGHT_FIXES, WRONG_FIXES};
 use crate::grade::toolchain::collect_files;
 
-/// Every disagreement between `info.toml` and the course's folders.
-pub fn problems(course: &Course) -> Vec<String> {
+/// What is wrong with one exercise's files: a missing one, no wrong fix, no editor target.
+pub fn exercise_problems(course: &Course, exercise: &Exercise) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut expected: HashSet<PathBuf> = HashSet::new();
-    let chapters: BTreeSet<&str> = course.exercises.iter().map(|e| e.chapter()).collect();
-    for exercise in &course.exercises {
-        for file in [exercise.file(), exercise.solution(), exercise.grader()] {
-            if !course.path(&file).is_file() {
-                problems.push(format!(
-                    "{} is missing (exercise `{}`)",
-                    file.display(),
-                    exercise.name()
-                ));
-            }
-            expected.insert(file);
-        }
-        let fixtures = fixtures_of(course, &exercise.wrong_fixes());
-        if fixtures.is_empty() {
+    for file in [exercise.file(), exercise.solution(), exercise.grader()] {
+        if !course.path(&file).is_file() {
             problems.push(format!(
-                "exercise `{}` has no wrong-fix fixture in {}/",
-                exercise.name(),
-                exercise.wrong_fixes().display()
+                "{} is missing (exercise `{}`)",
+                file.display(),
+                exercise.name()
             ));
         }
-        expected.extend(fixtures);
     }
-    for chapter in &chapters {
-        let config = Path::new("exercises").join(chapter).join(CLIPPY_CONFIG);
-        if course.path(&config).is_file() {
-            expected.insert(config);
-        }
-        let readme = Path::new("exercises").join(chapter).join("README.md");
-        if !course.path(&readme).is_file() {
-            problems.push(format!("chapter {chapter} has no {}", readme.display()));
-        }
-        expected.insert(readme);
+    if fixtures_of(course, &exercise.wrong_fixes()).is_empty() {
+        problems.push(format!(
+            "exercise `{}` has no wrong-fix fixture in {}/",
+            exercise.name(),
+            exercise.wrong_fixes().display()
+        ));
+    }
+    if let Some(targets) = EditorTargets::of(course) {
+        problems.extend(targets.missing(course, exercise));
+    }
+    problems
+}
+
+/// What is wrong with a chapter's own files (its README).
+pub fn chapter_problems(course: &Course, chapter: &str) -> Vec<String> {
+    let readme = chapter_readme(chapter);
+    if course.path(&readme).is_file() {
+        Vec::new()
+    } else {
+        vec![format!("chapter {chapter} has no {}", readme.display())]
+    }
+}
+
+/// What only a look at the whole course finds: files that belong to no exercise, editor
+/// targets that name no exercise.
+pub fn course_wide_problems(course: &Course) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut expected: HashSet<PathBuf> = HashSet::new();
+    for exercise in &course.exercises {
+        expected.extend([exercise.file(), exercise.solution(), exercise.grader()]);
+        expected.extend(fixtures_of(course, &exercise.wrong_fixes()));
+        expected.extend(fixtures_of(course, &exercise.right_fixes()));
+        let chapter = Path::new("exercises").join(exercise.chapter());
+        expected.insert(chapter.join(CLIPPY_CONFIG));
+        expected.insert(chapter.join("README.md"));
     }
     for folder in [
         "exercises",
         "solutions",
         "tests/graders",
-        "tests/wrong_fixes",
+        WRONG_FIXES,
+        RIGHT_FIXES,
     ] {
         let mut files = Vec::new();
         collect_files(&course.path(Path::new(folder)), &mut files);
@@ -62,11 +78,17 @@ pub fn problems(course: &Course) -> Vec<String> {
             }
         }
     }
-    problems.extend(editor_target_problems(course));
+    if let Some(targets) = EditorTargets::of(course) {
+        problems.extend(targets.stale(course));
+    }
     problems
 }
 
-/// The wrong-fix fixtures of one exercise (course-relative).
+pub fn chapter_readme(chapter: &str) -> PathBuf {
+    Path::new("exercises").join(chapter).join("README.md")
+}
+
+/// The `.rs` fixtures in `folder` (course-relative in and out), sorted.
 pub fn fixtures_of(course: &Course, folder: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     collect_files(&course.path(folder), &mut files);
@@ -79,63 +101,79 @@ pub fn fixtures_of(course: &Course, folder: &Path) -> Vec<PathBuf> {
     fixtures
 }
 
-/// When the dependency manifest has an `editor` feature, rust-analyzer learns about the
-/// exercises from its `[[example]]` targets: one per exercise, no stale ones.
-fn editor_target_problems(course: &Course) -> Vec<String> {
-    let manifest_path = &course.dependencies_manifest;
-    // A course that borrows another course's dependency manifest has no editor targets of its own.
-    if !manifest_path.starts_with(&course.root) {
-        return Vec::new();
-    }
-    let Ok(text) = std::fs::read_to_string(manifest_path) else {
-        return Vec::new();
-    };
-    let Ok(manifest) = text.parse::<toml::Table>() else {
-        return Vec::new();
-    };
-    if manifest
-        .get("features")
-        .and_then(|f| f.get("editor"))
-        .is_none()
-    {
-        return Vec::new();
-    }
-    let manifest_dir = manifest_path.parent().unwrap_or(Path::new("."));
-    let examples: Vec<(String, String)> = manifest
-        .get("example")
-        .and_then(|e| e.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            Some((
-                e.get("name")?.as_str()?.to_owned(),
-                e.get("path")?.as_str()?.to_owned(),
-            ))
+/// The `[[example]]` targets of a dependency manifest with an `editor` feature: rust-analyzer
+/// learns about the exercises from them, so there must be one per exercise, and no stale one.
+pub struct EditorTargets {
+    /// The manifest, relative to the course.
+    manifest: PathBuf,
+    manifest_dir: PathBuf,
+    /// (name, path as written).
+    examples: Vec<(String, String)>,
+}
+
+impl EditorTargets {
+    /// `None` when the course keeps no editor targets (no `editor` feature, or a manifest
+    /// borrowed from outside the course).
+    pub fn of(course: &Course) -> Option<Self> {
+        let manifest_path = &course.dependencies_manifest;
+        if !manifest_path.starts_with(&course.root) {
+            return None;
+        }
+        let manifest = std::fs::read_to_string(manifest_path)
+            .ok()?
+            .parse::<toml::Table>()
+            .ok()?;
+        manifest.get("features")?.get("editor")?;
+        let examples = manifest
+            .get("example")
+            .and_then(|e| e.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|e| {
+                Some((
+                    e.get("name")?.as_str()?.to_owned(),
+                    e.get("path")?.as_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        Some(Self {
+            manifest: manifest_path
+                .strip_prefix(&course.root)
+                .unwrap_or(manifest_path)
+                .to_owned(),
+            manifest_dir: manifest_path.parent().unwrap_or(Path::new(".")).to_owned(),
+            examples,
         })
-        .collect();
-    let mut problems = Vec::new();
-    for exercise in &course.exercises {
-        let path = relative_path(manifest_dir, &course.path(&exercise.file()));
-        if !examples
+    }
+
+    /// The path an exercise's target must have, as written in the manifest.
+    pub fn path_of(&self, course: &Course, exercise_file: &Path) -> String {
+        relative_path(&self.manifest_dir, &course.path(exercise_file))
+    }
+
+    fn missing(&self, course: &Course, exercise: &Exercise) -> Option<String> {
+        let path = self.path_of(course, &exercise.file());
+        let present = self
+            .examples
             .iter()
-            .any(|(name, p)| name == exercise.name() && *p == path)
-        {
-            problems.push(format!(
+            .any(|(name, p)| name == exercise.name() && *p == path);
+        (!present).then(|| {
+            format!(
                 "{} lacks the editor target of `{}`; add:\n[[example]]\nname = \"{}\"\npath = \"{path}\"\ncrate-type = [\"rlib\"]\nrequired-features = [\"editor\"]",
-                manifest_path.strip_prefix(&course.root).unwrap_or(manifest_path).display(),
+                self.manifest.display(),
                 exercise.name(),
                 exercise.name(),
-            ));
-        }
+            )
+        })
     }
-    for (name, _) in &examples {
-        if !course.exercises.iter().any(|e| e.name() == name) {
-            problems.push(format!(
-                "editor target `{name}` names no exercise in info.toml"
-            ));
-        }
+
+    fn stale(&self, course: &Course) -> Vec<String> {
+        self.examples
+            .iter()
+            .filter(|(name, _)| !course.exercises.iter().any(|e| e.name() == name))
+            .map(|(name, _)| format!("editor target `{name}` names no exercise in info.toml"))
+            .collect()
     }
-    problems
 }
 
 /// `target` relative to `from`, with `/` separators, as Cargo.toml paths are written.

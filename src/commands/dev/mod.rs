@@ -1,14 +1,27 @@
 //! `asynclings dev ...`: the instructor's tools.
 
 mod check;
+mod findings;
 mod fixtures;
 mod info_edit;
 mod layout;
+mod manifest_edit;
 mod new;
+mod progress_edit;
+mod remove;
+mod rename;
+mod requirements;
+mod rustfmt;
 mod scaffold;
+mod seal_state;
+mod selection;
+mod toml_text;
+mod transaction;
 
-pub use check::run as check;
+pub use check::{CheckArgs, run as check};
 pub use new::{NewArgs, run as new};
+pub use remove::{RemoveArgs, run as remove};
+pub use rename::{RenameArgs, run as rename};
 
 use anyhow::Result;
 

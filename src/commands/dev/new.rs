@@ -2,15 +2,17 @@
 //! course needs exists, in its place, and `dev check` names what is left to write.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
 
-use super::{info_edit, layout, scaffold};
+use super::{info_edit, manifest_edit, scaffold};
 use crate::atomic_file::write_atomically;
 use crate::course::{Course, INFO_FILE, Info, info};
 use crate::exit::UsageError;
+use crate::invocation;
+use crate::seal::Seal;
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
@@ -46,14 +48,24 @@ pub fn run(course: &Course, args: &NewArgs) -> Result<()> {
             .into());
         }
     }
-    let editor = editor_target(course, name, chapter)?;
+    let exercise_file = Path::new("exercises")
+        .join(chapter)
+        .join(format!("{name}.rs"));
+    let editor = manifest_edit::append(course, name, &exercise_file)?;
 
     for file in &files {
         create(&course.path(&file.path), &file.contents)?;
     }
     write_atomically(&info_path, edited.as_bytes())?;
-    if let Some((manifest, text)) = &editor {
-        write_atomically(manifest, text.as_bytes())?;
+    if let Some(edit) = &editor {
+        // The manifest of a local package is sealed: keep a current seal current, so the new
+        // target is not reported as tampering (with a suggestion to undo it).
+        let mut seal = Seal::load(course)?;
+        let resealed = seal.as_mut().is_some_and(|seal| edit.reseal(course, seal));
+        write_atomically(&edit.manifest, edit.text.as_bytes())?;
+        if let Some(seal) = seal.filter(|_| resealed) {
+            seal.save(course)?;
+        }
     }
 
     println!("Scaffolded `{name}` in chapter {chapter}:");
@@ -73,16 +85,17 @@ pub fn run(course: &Course, args: &NewArgs) -> Result<()> {
         "  {:<width$}  its entry, {place}, with placeholder hints",
         INFO_FILE
     );
-    if let Some((manifest, _)) = &editor {
-        let manifest = manifest.strip_prefix(&course.root).unwrap_or(manifest);
+    if let Some(edit) = &editor {
         println!(
             "  {:<width$}  its editor target, for rust-analyzer",
-            manifest.display()
+            edit.relative(course).display()
         );
     }
     println!(
-        "\nReplace every `{}` placeholder (`asynclings dev check` lists what is left), then `asynclings dev seal`.",
-        scaffold::MARKER.trim_end_matches(':')
+        "\nReplace every `{}` placeholder (`{}` lists what is left), then `{}`.",
+        scaffold::MARKER.trim_end_matches(':'),
+        invocation::command(&format!("dev check {name}")),
+        invocation::command("dev seal"),
     );
     Ok(())
 }
@@ -171,47 +184,6 @@ fn crates(course: &Course) -> scaffold::Crates {
 
 fn read_manifest(path: &Path) -> Option<toml::Table> {
     std::fs::read_to_string(path).ok()?.parse().ok()
-}
-
-/// The dependency manifest with the new exercise's `[[example]]` appended, when the course
-/// keeps editor targets there (see `layout::editor_target_problems`).
-fn editor_target(course: &Course, name: &str, chapter: &str) -> Result<Option<(PathBuf, String)>> {
-    let manifest = &course.dependencies_manifest;
-    if !manifest.starts_with(&course.root) {
-        return Ok(None);
-    }
-    let Some(parsed) = read_manifest(manifest) else {
-        return Ok(None);
-    };
-    if parsed
-        .get("features")
-        .and_then(|f| f.get("editor"))
-        .is_none()
-    {
-        return Ok(None);
-    }
-    let text = std::fs::read_to_string(manifest)
-        .with_context(|| format!("cannot read {}", manifest.display()))?;
-    let file = course.path(
-        &Path::new("exercises")
-            .join(chapter)
-            .join(format!("{name}.rs")),
-    );
-    let path = layout::relative_path(manifest.parent().unwrap_or(Path::new(".")), &file);
-    let mut edited = text.clone();
-    if !edited.is_empty() && !edited.ends_with('\n') {
-        edited.push('\n');
-    }
-    edited.push_str(&format!(
-        "\n[[example]]\nname = \"{name}\"\npath = \"{path}\"\ncrate-type = [\"rlib\"]\nrequired-features = [\"editor\"]\n"
-    ));
-    edited.parse::<toml::Table>().with_context(|| {
-        format!(
-            "adding the editor target would break {}",
-            manifest.display()
-        )
-    })?;
-    Ok(Some((manifest.clone(), edited)))
 }
 
 /// Writes a new file; never replaces one.

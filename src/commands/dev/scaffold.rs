@@ -6,14 +6,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::layout;
-use crate::course::{Course, INFO_FILE};
+use crate::course::{Course, Exercise, INFO_FILE, RIGHT_FIXES, WRONG_FIXES};
 
 /// Marks a placeholder; the text after it says what to write.
 pub const MARKER: &str = "asynclings:scaffold:";
 
-/// The scaffold's wrong fix, named for what to do with it.
-pub const WRONG_FIX_STEM: &str = "rename_after_the_mistake";
+/// The scaffold's wrong fixes (the course standard asks for two), named for what to do with
+/// them.
+pub const WRONG_FIX_STEMS: [&str; 2] = ["rename_after_the_mistake", "rename_after_another_mistake"];
+
+/// The scaffold's right fix, named for what to do with it.
+pub const RIGHT_FIX_STEM: &str = "rename_after_the_style";
 
 /// What the course's dependency manifest offers the scaffolded hidden tests.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,15 +52,28 @@ pub fn files(name: &str, chapter: &str, new_chapter: bool, crates: Crates) -> Ve
             contents: grader(name, chapter, crates),
             role: "the hidden tests",
         },
-        File {
-            path: Path::new("tests/wrong_fixes")
+    ];
+    for (stem, role) in WRONG_FIX_STEMS.into_iter().zip([
+        "a plausible wrong fix the hidden tests must reject",
+        "another plausible wrong fix, a different mistake",
+    ]) {
+        files.push(File {
+            path: Path::new(WRONG_FIXES)
                 .join(chapter)
                 .join(name)
-                .join(format!("{WRONG_FIX_STEM}.rs")),
+                .join(format!("{stem}.rs")),
             contents: wrong_fix(),
-            role: "a plausible wrong fix the hidden tests must reject",
-        },
-    ];
+            role,
+        });
+    }
+    files.push(File {
+        path: Path::new(RIGHT_FIXES)
+            .join(chapter)
+            .join(name)
+            .join(format!("{RIGHT_FIX_STEM}.rs")),
+        contents: right_fix(),
+        role: "a correct alternative in another style, which must pass",
+    });
     if new_chapter {
         files.push(File {
             path: Path::new("exercises").join(chapter).join("README.md"),
@@ -139,6 +155,17 @@ fn wrong_fix() -> String {
     )
 }
 
+fn right_fix() -> String {
+    format!(
+        "//! Correct alternative: TODO the style it shows, in a few words (say, \"a hand-written state machine\").\n\
+         // {MARKER} write a whole learner file that solves the exercise in another style than the solution (a fix a learner could write), name that style in the first line, rename the file after it, then delete this line.\n\
+         \n\
+         pub async fn run() -> u32 {{\n    \
+             0\n\
+         }}\n"
+    )
+}
+
 fn readme(chapter: &str) -> String {
     let number = &chapter[..2];
     format!(
@@ -157,32 +184,21 @@ pub fn hints() -> [String; 3] {
     ]
 }
 
-/// Every placeholder still in the course: `file: what to write`.
-pub fn placeholders(course: &Course) -> Vec<String> {
+/// Every placeholder still in `files` (course-relative) and in the hints of `exercises`:
+/// `file: what to write`.
+pub fn placeholders(course: &Course, files: &[PathBuf], exercises: &[&Exercise]) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut chapters: Vec<&str> = Vec::new();
-    for exercise in &course.exercises {
-        if !chapters.contains(&exercise.chapter()) {
-            chapters.push(exercise.chapter());
+    for file in files {
+        if let Some(what) = placeholder_in(&course.path(file)) {
+            problems.push(format!("{}: {what}", file.display()));
         }
-        let mut files = vec![exercise.file(), exercise.solution(), exercise.grader()];
-        files.extend(layout::fixtures_of(course, &exercise.wrong_fixes()));
-        for file in files {
-            if let Some(what) = placeholder_in(&course.path(&file)) {
-                problems.push(format!("{}: {what}", file.display()));
-            }
-        }
+    }
+    for exercise in exercises {
         if exercise.info.hints.iter().any(|h| h.contains(MARKER)) {
             problems.push(format!(
                 "{INFO_FILE}: the hints of `{}` are placeholders: write 2-3 levels, from a nudge to nearly the answer",
                 exercise.name()
             ));
-        }
-    }
-    for chapter in chapters {
-        let readme = Path::new("exercises").join(chapter).join("README.md");
-        if let Some(what) = placeholder_in(&course.path(&readme)) {
-            problems.push(format!("{}: {what}", readme.display()));
         }
     }
     problems
