@@ -17,6 +17,8 @@ const PATIENCE: Duration = Duration::from_millis(1200);
 const LIMIT: Duration = Duration::from_millis(2500);
 
 const FIX: &str = "run each driver call on tokio's blocking pool and .await its result";
+const ON_BLOCK: &str = "print_labels never finished: the task waited for something that never \
+                        came, or the runtime's thread blocked for good";
 
 #[derive(Clone, Copy, Debug)]
 enum Flavour {
@@ -146,10 +148,7 @@ where
         Flavour::MultiThread => real_clock().multi_thread(1),
     };
     run.limit(LIMIT)
-        .on_block(
-            "print_labels never finished: the task waited for something that never came, or \
-             the runtime's thread blocked for good",
-        )
+        .on_block(ON_BLOCK)
         .explain_panics(explain)
         .run(move || async move {
             let heartbeat = Heartbeat::start();
