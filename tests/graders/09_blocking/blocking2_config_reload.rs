@@ -102,9 +102,6 @@ impl Heartbeat {
     }
 }
 
-/// One call of the blocking work: where it ran, whether another task ran meanwhile, and how
-/// long it held its thread.
-
 /// Runs `check` as a task on a fresh real-clock runtime of the given flavour, beside a
 /// heartbeat task, on a watched thread; tokio's panics become verdicts.
 fn run_task<T, F>(
