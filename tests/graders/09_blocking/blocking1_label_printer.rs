@@ -15,6 +15,7 @@ use crate::exercise::{Driver, Label, Receipt, print_labels};
 const PATIENCE: Duration = Duration::from_millis(1200);
 /// A check still running after this long (real time) is stopped and named by the watchdog.
 const LIMIT: Duration = Duration::from_millis(2500);
+const OWN_CHECK: &str = "the grader's heartbeat measures the stall and names where the driver ran";
 
 const FIX: &str = "run each driver call on tokio's blocking pool and .await its result";
 const ON_BLOCK: &str = "print_labels never finished: the task waited for something that never \
@@ -147,7 +148,9 @@ where
         Flavour::CurrentThread => real_clock(),
         Flavour::MultiThread => real_clock().multi_thread(1),
     };
-    run.limit(LIMIT)
+    run.allow_blocking(OWN_CHECK)
+        .allow_busy(OWN_CHECK)
+        .limit(LIMIT)
         .on_block(ON_BLOCK)
         .explain_panics(explain)
         .run(move || async move {
@@ -164,6 +167,22 @@ where
             }
         })
 }
+
+/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
+/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
+/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
+/// precedence over it.
+#[allow(dead_code)]
+trait MeasuresBlockingItself: Sized {
+    fn allow_blocking(self, _reason: &str) -> Self {
+        self
+    }
+    fn allow_busy(self, _reason: &str) -> Self {
+        self
+    }
+}
+
+impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("only when running on the multi-threaded runtime") {

@@ -18,6 +18,8 @@ const SLOW_FETCH: Duration = Duration::from_secs(10);
 /// A check still running after this long (real time) is stopped and named: on a paused clock a
 /// check takes milliseconds, so only a blocked runtime thread gets here.
 const LIMIT: Duration = Duration::from_secs(2);
+const OWN_CHECK: &str =
+    "the grader's own watchdog names the lookup stuck in its poll and the one holding the lock";
 
 const ON_BLOCK: &str = "the lookups never finished: the runtime's thread blocked for good, or a \
                         lookup waited for something that never came";
@@ -157,6 +159,8 @@ where
 {
     let outcome = Watchdog::new(LIMIT, ON_BLOCK).try_run(move || {
         paused_clock()
+            .allow_blocking(OWN_CHECK)
+            .allow_busy(OWN_CHECK)
             .limit(LIMIT * 5)
             .explain_panics(explain)
             .run(check)
@@ -166,6 +170,22 @@ where
         Err(generic) => panic!("{}", lookups.name_the_stuck_one().unwrap_or(generic)),
     }
 }
+
+/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
+/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
+/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
+/// precedence over it.
+#[allow(dead_code)]
+trait MeasuresBlockingItself: Sized {
+    fn allow_blocking(self, _reason: &str) -> Self {
+        self
+    }
+    fn allow_busy(self, _reason: &str) -> Self {
+        self
+    }
+}
+
+impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     message.contains("runtime from within a runtime").then(|| {

@@ -17,6 +17,8 @@ const BUFFER: usize = 16;
 /// A check still running after this long (real time) is stopped and named: shipping a few
 /// lines through memory takes milliseconds, so only a blocked runtime thread gets here.
 const LIMIT: Duration = Duration::from_secs(2);
+const OWN_CHECK: &str =
+    "the grader's own watchdog names the batch stuck in its poll and the one holding the lock";
 
 const SPAN: &str = "the lock must span the whole batch, awaits included: take a lock whose \
                     waiting is asynchronous";
@@ -172,13 +174,34 @@ where
         Flavour::CurrentThread => real_clock(),
         Flavour::MultiThread => real_clock().multi_thread(2),
     };
-    let outcome = Watchdog::new(LIMIT, ON_BLOCK)
-        .try_run(move || run.limit(LIMIT * 5).explain_panics(explain).run(check));
+    let outcome = Watchdog::new(LIMIT, ON_BLOCK).try_run(move || {
+        run.allow_blocking(OWN_CHECK)
+            .allow_busy(OWN_CHECK)
+            .limit(LIMIT * 5)
+            .explain_panics(explain)
+            .run(check)
+    });
     match outcome {
         Ok(output) => output,
         Err(generic) => panic!("{}", batches.name_the_stuck_one().unwrap_or(generic)),
     }
 }
+
+/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
+/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
+/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
+/// precedence over it.
+#[allow(dead_code)]
+trait MeasuresBlockingItself: Sized {
+    fn allow_blocking(self, _reason: &str) -> Self {
+        self
+    }
+    fn allow_busy(self, _reason: &str) -> Self {
+        self
+    }
+}
+
+impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     message.contains("runtime from within a runtime").then(|| {
@@ -244,7 +267,8 @@ fn check_stream(stream: &str, batches: &[Batch]) -> Result<(), String> {
         let times = seen.iter().filter(|s| **s == batch.source).count();
         if times != 1 {
             return Err(format!(
-                "the collector got the batch from {} {times} time(s), not once (stream: {stream:?})",
+                "the collector got the batch from {} {times} time(s), not once (stream: \
+                 {stream:?})",
                 batch.source
             ));
         }

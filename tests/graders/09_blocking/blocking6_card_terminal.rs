@@ -18,6 +18,8 @@ const QUIET: Duration = Duration::from_millis(500);
 const QUIET_POLLS: usize = 2;
 /// A check still running after this long (real time) is stopped and named by the watchdog.
 const LIMIT: Duration = Duration::from_millis(2500);
+const OWN_CHECK: &str = "the grader's heartbeat measures the stall of a blocking receive";
+const OWN_POLL_COUNT: &str = "the grader counts the polls of next() in a quiet spell itself";
 
 const FIX: &str = "wait for events in a way that suspends the task (a channel whose receiving end \
                    can be awaited), or move the blocking receive off the runtime";
@@ -71,7 +73,9 @@ where
         Flavour::CurrentThread => real_clock(),
         Flavour::MultiThread => real_clock().multi_thread(1),
     };
-    run.limit(LIMIT)
+    run.allow_blocking(OWN_CHECK)
+        .allow_busy(OWN_POLL_COUNT)
+        .limit(LIMIT)
         .on_block(ON_BLOCK)
         .explain_panics(explain)
         .run(move || async move {
@@ -82,6 +86,22 @@ where
             }
         })
 }
+
+/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
+/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
+/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
+/// precedence over it.
+#[allow(dead_code)]
+trait MeasuresBlockingItself: Sized {
+    fn allow_blocking(self, _reason: &str) -> Self {
+        self
+    }
+    fn allow_busy(self, _reason: &str) -> Self {
+        self
+    }
+}
+
+impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("only when running on the multi-threaded runtime") {
