@@ -1,0 +1,74 @@
+//! The checkout's card terminal comes with a vendor driver that runs on a thread of its own and
+//! reports what happens at the terminal: card inserted, PIN entered, payment approved or
+//! declined.
+//!
+//! `connect()` makes the link: the driver's thread holds the `Terminal` and calls
+//! `terminal.report(event)`, which must never block the driver; the checkout's async code holds
+//! the `Events` and awaits `events.next()`: the next event, in the order reported, or `None`
+//! once the terminal is gone (its `Terminal` dropped). `wait_for_payment` awaits events until
+//! the payment is settled. Customers take their time: the next event may be seconds away.
+//!
+//! Done when: waiting for an event never blocks the runtime's thread (other tasks, like the
+//! till's display, keep running), on either kind of runtime; while no event comes, the
+//! checkout is not polled again and again; events come in order, none lost, then `None` once
+//! the terminal is gone. `connect` is called inside the runtime.
+
+// Tokio's channel: `send` on an unbounded one never blocks (any thread may call it), and
+// `recv().await` suspends the task until a message comes, waking it when one does.
+use tokio::sync::mpsc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CardEvent {
+    CardInserted,
+    PinEntered,
+    Approved { cents: u64 },
+    Declined,
+}
+
+/// The driver's end of the link.
+pub struct Terminal {
+    events: mpsc::UnboundedSender<CardEvent>,
+}
+
+impl Terminal {
+    /// Called on the driver's thread; never blocks it.
+    pub fn report(&self, event: CardEvent) {
+        // If the checkout is gone, nobody needs the event any more.
+        let _ = self.events.send(event);
+    }
+}
+
+/// The checkout's end of the link.
+pub struct Events {
+    events: mpsc::UnboundedReceiver<CardEvent>,
+}
+
+impl Events {
+    /// The next event from the terminal, or `None` once the terminal is gone.
+    pub async fn next(&mut self) -> Option<CardEvent> {
+        // Suspends this task, not the thread, until the driver reports something; `None` once
+        // every sender is dropped and the queue is empty.
+        self.events.recv().await
+    }
+}
+
+/// Links a terminal's driver to the checkout.
+pub fn connect() -> (Terminal, Events) {
+    // Unbounded, because the driver must never wait: a bounded channel would make it block
+    // (`blocking_send`) or drop events (`try_send`) whenever the checkout falls behind.
+    let (sender, receiver) = mpsc::unbounded_channel();
+    (Terminal { events: sender }, Events { events: receiver })
+}
+
+/// Awaits events until the payment is settled: the amount approved, or `None` if it was declined
+/// or the terminal went away first.
+pub async fn wait_for_payment(events: &mut Events) -> Option<u64> {
+    while let Some(event) = events.next().await {
+        match event {
+            CardEvent::Approved { cents } => return Some(cents),
+            CardEvent::Declined => return None,
+            CardEvent::CardInserted | CardEvent::PinEntered => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,496 @@
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use asynclings_grading::prelude::*;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::exercise::{Config, reload};
+
+/// How long the grader's file server waits, on its own thread, for another task of the runtime
+/// to run before it sends the file. A runtime that is free answers within milliseconds (200 ms
+/// at the very worst on a loaded 2-core machine); one whose thread the read holds never answers,
+/// so this is also the stall a blocked runtime suffers in these checks.
+const PATIENCE: Duration = Duration::from_millis(1200);
+/// A check still running after this long (real time) is stopped and named by the watchdog.
+const LIMIT: Duration = Duration::from_millis(2500);
+const OWN_CHECK: &str = "the grader's heartbeat measures the stall of the read, and each poll \
+                         of publish records its thread";
+
+/// How long the workers take to switch over to a new configuration (real time).
+const SWITCH_OVER: Duration = Duration::from_millis(200);
+
+const FIX: &str = "read the file on tokio's blocking pool and .await the result";
+const ON_BLOCK: &str = "reload never finished: the task waited for something that never came \
+                        (did it open the file more than once?), or the runtime's thread blocked \
+                        for good";
+
+#[derive(Clone, Copy, Debug)]
+enum Flavour {
+    CurrentThread,
+    /// A multi-thread runtime with a single worker: a blocked worker cannot hide behind a
+    /// second one that happens to run the other tasks.
+    MultiThread,
+}
+
+// --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
+
+/// Where a call of the grader's blocking work ran, relative to the runtime under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Site {
+    /// Inside a poll of the task that awaited it: on a runtime thread (unless block_in_place
+    /// handed that task's worker over first).
+    AwaitingTask,
+    /// Inside another async task: `tokio::spawn` runs it on the runtime's thread all the same.
+    OtherTask,
+    /// On tokio's blocking pool (`spawn_blocking`), or another thread inside the runtime.
+    BlockingPool,
+    /// On a thread outside the runtime (`std::thread`, rayon).
+    OtherThread,
+}
+
+/// The task under test (the one that awaits the learner's code) and its thread.
+#[derive(Clone, Default)]
+struct Awaiter(Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>);
+
+impl Awaiter {
+    /// Called first thing inside the task under test.
+    fn enter(&self) {
+        let me = (tokio::task::id(), thread::current().id());
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
+    }
+
+    fn site_here(&self) -> Site {
+        let entered = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (task, runtime_thread) = entered.expect("the task under test has not started");
+        let here = thread::current().id();
+        match tokio::task::try_id() {
+            Some(id) if id == task => Site::AwaitingTask,
+            _ if here == runtime_thread => Site::OtherTask,
+            _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
+            _ => Site::OtherThread,
+        }
+    }
+}
+
+/// A task beside the code under test that answers pings. Blocking work pings it and waits, on
+/// its own thread, for the answer, which comes only if the runtime got to run another task
+/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
+#[derive(Clone)]
+struct Heartbeat {
+    pings: mpsc::UnboundedSender<Arc<Gate>>,
+}
+
+impl Heartbeat {
+    /// Spawns the heartbeat task on the current runtime.
+    fn start() -> Self {
+        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
+        tokio::spawn(async move {
+            while let Some(gate) = inbox.recv().await {
+                gate.open();
+            }
+        });
+        Heartbeat { pings }
+    }
+
+    /// Blocks this thread until the heartbeat task has run (true) or `PATIENCE` is over (false).
+    fn answered(&self) -> bool {
+        let gate = Gate::new(PATIENCE);
+        self.pings.send(Arc::clone(&gate)).is_ok() && gate.wait()
+    }
+}
+
+/// Runs `check` as a task on a fresh real-clock runtime of the given flavour, beside a
+/// heartbeat task, on a watched thread; tokio's panics become verdicts.
+fn run_task<T, F>(
+    flavour: Flavour,
+    check: impl FnOnce(Heartbeat, Awaiter) -> F + Send + 'static,
+) -> T
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let run = match flavour {
+        Flavour::CurrentThread => real_clock(),
+        Flavour::MultiThread => real_clock().multi_thread(1),
+    };
+    run.allow_blocking(OWN_CHECK)
+        .allow_busy(OWN_CHECK)
+        .limit(LIMIT)
+        .on_block(ON_BLOCK)
+        .explain_panics(explain)
+        .run(move || async move {
+            let heartbeat = Heartbeat::start();
+            let awaiter = Awaiter::default();
+            let inside = awaiter.clone();
+            let task = tokio::spawn(async move {
+                inside.enter();
+                check(heartbeat, inside).await
+            });
+            match task.await {
+                Ok(output) => output,
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            }
+        })
+}
+
+/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
+/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
+/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
+/// precedence over it.
+#[allow(dead_code)]
+trait MeasuresBlockingItself: Sized {
+    fn allow_blocking(self, _reason: &str) -> Self {
+        self
+    }
+    fn allow_busy(self, _reason: &str) -> Self {
+        self
+    }
+}
+
+impl MeasuresBlockingItself for Run {}
+
+fn explain(message: &str) -> Option<String> {
+    if message.contains("only when running on the multi-threaded runtime") {
+        Some(
+            "reload called block_in_place, and on a current-thread runtime (the daemon's) tokio \
+             panics on that: there is no other thread to hand the runtime's tasks to while this \
+             one blocks; read on tokio's blocking pool instead, which works on both kinds of \
+             runtime"
+                .to_owned(),
+        )
+    } else if message.contains("runtime from within a runtime") {
+        Some(
+            "reload called block_on inside async code, and tokio panics on that: you are already \
+             in a task, so .await the future instead of blocking on it"
+                .to_owned(),
+        )
+    } else {
+        None
+    }
+}
+
+// --- The grader's file server: a named pipe --------------------------------------------------
+
+/// A configuration "file" on a slow file server: a named pipe in the check's scratch directory.
+/// Opening it for reading blocks until the server opens the other end; reading then blocks
+/// until the server has written the text and closed it, so the read takes exactly as long as
+/// the grader decides: here, until another task of the runtime has run (or `PATIENCE`).
+struct SlowFile {
+    path: PathBuf,
+}
+
+/// What the file server saw while it served the file.
+#[derive(Clone, Copy, Debug)]
+struct Served {
+    /// Whether another task of the runtime ran while the reader waited for the text.
+    others_ran: bool,
+    /// How long the reader waited for it.
+    held: Duration,
+}
+
+impl SlowFile {
+    fn create(tag: &str) -> Self {
+        let path = std::env::current_dir()
+            .expect("the grader could not find its scratch directory")
+            .join(format!("{tag}-{}.conf", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("the grader could not run mkfifo to make its slow file");
+        assert!(made.success(), "the grader could not make its slow file");
+        SlowFile { path }
+    }
+
+    /// Serves `text` to the first reader, from a thread of its own: once the reader has opened
+    /// the file, waits for the heartbeat (on the runtime) to answer, then sends the text.
+    fn serve(&self, text: &'static str, heartbeat: Heartbeat) -> Arc<Mutex<Option<Served>>> {
+        let served = Arc::new(Mutex::new(None));
+        let record = Arc::clone(&served);
+        let path = self.path.clone();
+        thread::spawn(move || {
+            // Blocks until the reader opens the file (if it never does, this thread stays here
+            // until the check's process ends).
+            let Ok(mut file) = std::fs::OpenOptions::new().write(true).open(&path) else {
+                return;
+            };
+            let started = Instant::now();
+            let others_ran = heartbeat.answered();
+            let held = started.elapsed();
+            *record.lock().unwrap() = Some(Served { others_ran, held });
+            let _ = file.write_all(text.as_bytes());
+        });
+        served
+    }
+}
+
+impl Drop for SlowFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// A plain file in the check's scratch directory, removed afterwards.
+struct PlainFile {
+    path: PathBuf,
+}
+
+impl PlainFile {
+    fn create(tag: &str, text: &str) -> Self {
+        let path = std::env::current_dir()
+            .expect("the grader could not find its scratch directory")
+            .join(format!("{tag}-{}.conf", std::process::id()));
+        std::fs::write(&path, text).expect("the grader could not write its config file");
+        PlainFile { path }
+    }
+}
+
+impl Drop for PlainFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+// --- The grader's workers: what `publish` talks to -------------------------------------------
+
+/// Workers on the runtime that take a new configuration and acknowledge it. `publish` sends it
+/// to them and awaits the acknowledgement; every poll of the future `publish` returns records
+/// where it ran.
+#[derive(Clone)]
+struct Workers {
+    inbox: mpsc::UnboundedSender<(Config, oneshot::Sender<()>)>,
+    received: Arc<Mutex<Vec<Config>>>,
+    polls: Arc<Mutex<Vec<(Site, Instant)>>>,
+    awaiter: Awaiter,
+}
+
+impl Workers {
+    fn start(awaiter: Awaiter) -> Self {
+        let (inbox, mut configs) = mpsc::unbounded_channel::<(Config, oneshot::Sender<()>)>();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let keep = Arc::clone(&received);
+        tokio::spawn(async move {
+            while let Some((config, ack)) = configs.recv().await {
+                keep.lock().unwrap().push(config);
+                tokio::time::sleep(SWITCH_OVER).await;
+                let _ = ack.send(());
+            }
+        });
+        Workers {
+            inbox,
+            received,
+            polls: Arc::default(),
+            awaiter,
+        }
+    }
+
+    /// The `publish` handed to `reload`.
+    fn publish(&self) -> impl FnOnce(Config) -> Publishing + Send + 'static {
+        let workers = self.clone();
+        move |config| {
+            let inbox = workers.inbox.clone();
+            Publishing {
+                inner: Box::pin(async move {
+                    let (ack, acked) = oneshot::channel();
+                    if inbox.send((config, ack)).is_ok() {
+                        let _ = acked.await;
+                    }
+                }),
+                workers,
+            }
+        }
+    }
+
+    fn received(&self) -> Vec<Config> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// `Err(verdict)` if `publish` was polled anywhere but on the runtime.
+    fn check_published_on_the_runtime(&self) -> Result<(), String> {
+        let polls = self.polls.lock().unwrap().clone();
+        let Some(&(site, _)) = polls
+            .iter()
+            .find(|(site, _)| matches!(site, Site::BlockingPool | Site::OtherThread))
+        else {
+            return Ok(());
+        };
+        let kept = match (polls.first(), polls.last()) {
+            (Some(&(_, first)), Some(&(_, last))) => (last - first).as_millis(),
+            _ => 0,
+        };
+        let place = match site {
+            Site::BlockingPool => {
+                "on tokio's blocking pool (driven there by a block_on inside \
+                                   spawn_blocking)"
+            }
+            _ => "on a thread outside the runtime (driven there by a block_on)",
+        };
+        Err(format!(
+            "publish, which is async, was polled {place} and kept that thread for {kept} ms \
+             while it waited for the workers: async code waits for free on the runtime, but \
+             parked on a blocking thread it holds one for the whole wait; keep only the file \
+             read on the blocking pool and .await publish in reload's own task"
+        ))
+    }
+}
+
+/// The future `publish` returns: the grader's send-and-acknowledge, recording each poll's site.
+struct Publishing {
+    inner: Pin<Box<dyn Future<Output = ()> + Send>>,
+    workers: Workers,
+}
+
+impl Future for Publishing {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let site = self.workers.awaiter.site_here();
+        self.workers
+            .polls
+            .lock()
+            .unwrap()
+            .push((site, Instant::now()));
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+// --- The checks ------------------------------------------------------------------------------
+
+const PORT_8443: &str = "# edge node\nlisten_port = 8443\nbatch_size = 250\n";
+const PORT_9000: &str = "batch_size = 4096   # large batches\nlisten_port = 9000\n";
+
+/// Reloads from a slow file on a runtime of `flavour` and checks that other tasks ran while the
+/// read waited for the file server.
+fn reloads_without_stalling(flavour: Flavour, text: &'static str, expected: Config) {
+    let file = SlowFile::create(&format!("slow-{flavour:?}"));
+    let path = file.path.clone();
+    let (served, reloaded, received) = run_task(flavour, move |heartbeat, awaiter| async move {
+        let workers = Workers::start(awaiter);
+        let served = file.serve(text, heartbeat);
+        let reloaded = reload(&path, workers.publish()).await;
+        let served = *served.lock().unwrap();
+        (
+            served,
+            reloaded.map_err(|e| e.to_string()),
+            workers.received(),
+        )
+    });
+    let Some(served) = served else {
+        panic!("reload never opened the configuration file: read the file at `path`");
+    };
+    assert!(
+        served.others_ran,
+        "reading the configuration held the runtime's thread for {} ms while the file server \
+         took its time: another task of the runtime (the grader's heartbeat, ready the whole \
+         time) could not run once; {FIX}",
+        served.held.as_millis()
+    );
+    assert_eq!(
+        reloaded.as_ref(),
+        Ok(&expected),
+        "reload should return the configuration it read"
+    );
+    assert_eq!(
+        received,
+        [expected],
+        "the workers should receive the new configuration exactly once, through publish"
+    );
+}
+
+#[test]
+fn other_tasks_run_while_the_file_server_is_slow() {
+    reloads_without_stalling(
+        Flavour::CurrentThread,
+        PORT_8443,
+        Config {
+            listen_port: 8443,
+            batch_size: 250,
+        },
+    );
+}
+
+#[test]
+fn other_tasks_run_while_the_file_server_is_slow_on_a_multi_thread_runtime() {
+    reloads_without_stalling(
+        Flavour::MultiThread,
+        PORT_9000,
+        Config {
+            listen_port: 9000,
+            batch_size: 4096,
+        },
+    );
+}
+
+/// Reloads from a plain file on a runtime of `flavour` and checks where `publish` was polled.
+fn publishes_on_the_runtime(flavour: Flavour) {
+    let file = PlainFile::create(&format!("plain-{flavour:?}"), PORT_9000);
+    let path = file.path.clone();
+    let (workers, reloaded) = run_task(flavour, move |_heartbeat, awaiter| async move {
+        let workers = Workers::start(awaiter);
+        let reloaded = reload(&path, workers.publish()).await;
+        (workers, reloaded.map_err(|e| e.to_string()))
+    });
+    drop(file);
+    workers
+        .check_published_on_the_runtime()
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    assert!(
+        reloaded.is_ok() && workers.received().len() == 1,
+        "reload should read the file, publish it once and return it (it returned {reloaded:?} \
+         and published {} time(s))",
+        workers.received().len()
+    );
+}
+
+#[test]
+fn publish_is_awaited_on_the_runtime() {
+    publishes_on_the_runtime(Flavour::CurrentThread);
+}
+
+#[test]
+fn publish_is_awaited_on_the_runtime_on_a_multi_thread_runtime() {
+    publishes_on_the_runtime(Flavour::MultiThread);
+}
+
+/// Reloads from `path` and expects an error of `kind` and nothing published.
+fn fails_without_publishing(path: PathBuf, kind: io::ErrorKind, what: &str) {
+    let (workers, reloaded) = run_task(
+        Flavour::CurrentThread,
+        move |_heartbeat, awaiter| async move {
+            let workers = Workers::start(awaiter);
+            let reloaded = reload(&path, workers.publish()).await;
+            (workers, reloaded.map_err(|e| e.kind()))
+        },
+    );
+    assert_eq!(
+        reloaded.as_ref().err(),
+        Some(&kind),
+        "{what}: reload should return the io::Error ({kind:?}), but returned {reloaded:?}"
+    );
+    assert!(
+        workers.received().is_empty(),
+        "{what}, yet the workers received a configuration: publish only what was read and \
+         parsed"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error_and_nothing_is_published() {
+    let path = Path::new("no-such-dir").join(format!("missing-{}.conf", std::process::id()));
+    fails_without_publishing(path, io::ErrorKind::NotFound, "the file does not exist");
+}
+
+#[test]
+fn a_malformed_file_is_an_error_and_nothing_is_published() {
+    let file = PlainFile::create("malformed", "listen_port = eighty\nbatch_size = 10\n");
+    fails_without_publishing(
+        file.path.clone(),
+        io::ErrorKind::InvalidData,
+        "the file says `listen_port = eighty`",
+    );
+}

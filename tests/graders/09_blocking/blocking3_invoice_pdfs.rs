@@ -1,0 +1,351 @@
+use std::hint::black_box;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use asynclings_grading::prelude::*;
+use tokio::runtime::RuntimeFlavor;
+use tokio::sync::mpsc;
+
+use crate::exercise::{Invoice, Pdf, build_runtime, render_all};
+
+/// How long the grader's renderer computes while it waits for another task of the runtime to
+/// run. A runtime that is free answers within milliseconds (200 ms at the very worst on a loaded
+/// 2-core machine); one whose thread the renderer holds never answers, so this is also the stall
+/// a blocked runtime suffers in these checks.
+const PATIENCE: Duration = Duration::from_millis(1200);
+/// A check still running after this long (real time) is stopped and named by the watchdog.
+const LIMIT: Duration = Duration::from_millis(2500);
+
+const FIX: &str = "let tokio move this worker's other tasks to another thread while the \
+                   renderer runs here (it is borrowed, so it cannot move to a 'static task)";
+const ON_BLOCK: &str = "render_all never finished: the task waited for something that never \
+                        came, or the runtime's thread blocked for good";
+
+// --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
+
+/// Where a call of the grader's blocking work ran, relative to the runtime under test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Site {
+    /// Inside a poll of the task that awaited it: on a runtime thread (unless block_in_place
+    /// handed that task's worker over first).
+    AwaitingTask,
+    /// Inside another async task: `tokio::spawn` runs it on the runtime's thread all the same.
+    OtherTask,
+    /// On tokio's blocking pool (`spawn_blocking`), or another thread inside the runtime.
+    BlockingPool,
+    /// On a thread outside the runtime (`std::thread`, rayon).
+    OtherThread,
+}
+
+/// The task under test (the one that awaits the learner's code) and its thread.
+#[derive(Clone, Default)]
+struct Awaiter(Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>);
+
+impl Awaiter {
+    /// Called first thing inside the task under test.
+    fn enter(&self) {
+        let me = (tokio::task::id(), thread::current().id());
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
+    }
+
+    fn site_here(&self) -> Site {
+        let entered = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let (task, runtime_thread) = entered.expect("the task under test has not started");
+        let here = thread::current().id();
+        match tokio::task::try_id() {
+            Some(id) if id == task => Site::AwaitingTask,
+            _ if here == runtime_thread => Site::OtherTask,
+            _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
+            _ => Site::OtherThread,
+        }
+    }
+}
+
+/// A task beside the code under test that answers pings. Blocking work pings it and waits, on
+/// its own thread, for the answer, which comes only if the runtime got to run another task
+/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
+#[derive(Clone)]
+struct Heartbeat {
+    pings: mpsc::UnboundedSender<Arc<Gate>>,
+}
+
+impl Heartbeat {
+    /// Spawns the heartbeat task on the current runtime.
+    fn start() -> Self {
+        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
+        tokio::spawn(async move {
+            while let Some(gate) = inbox.recv().await {
+                gate.open();
+            }
+        });
+        Heartbeat { pings }
+    }
+
+    /// Asks the heartbeat task to run; the gate opens when it has.
+    fn ping(&self) -> Arc<Gate> {
+        let gate = Gate::new(PATIENCE);
+        let _ = self.pings.send(Arc::clone(&gate));
+        gate
+    }
+}
+
+/// One call of the blocking work: where it ran, whether another task ran meanwhile, and how
+/// long it held its thread.
+#[derive(Clone, Copy, Debug)]
+struct Stint {
+    site: Site,
+    others_ran: bool,
+    held: Duration,
+}
+
+/// `Err(verdict)` for the first call during which no other task of the runtime could run.
+fn check_stints(stints: &[Stint], work: &str, fix: &str) -> Result<(), String> {
+    let Some(stall) = stints.iter().find(|s| !s.others_ran) else {
+        return Ok(());
+    };
+    let held = stall.held.as_millis();
+    let starved = "another task of the runtime (the grader's heartbeat, ready the whole time) \
+                   could not run once";
+    Err(match stall.site {
+        Site::AwaitingTask => format!(
+            "{work} ran on the runtime's thread, inside the task that awaited it, and blocked \
+             that thread for {held} ms: {starved}; {fix}"
+        ),
+        Site::OtherTask => format!(
+            "{work} ran in another async task, which runs on the runtime's thread all the same, \
+             and blocked it for {held} ms: {starved}; {fix}"
+        ),
+        Site::BlockingPool => format!(
+            "{work} ran on tokio's blocking pool, but the runtime's thread waited for it without \
+             yielding (a block_on, or a blocking wait for the result, inside async code) for \
+             {held} ms: {starved}; {fix}"
+        ),
+        Site::OtherThread => format!(
+            "{work} ran on a thread of its own, but the runtime's thread waited for it without \
+             yielding (a join, or a block_on, inside async code) for {held} ms: {starved}; {fix}"
+        ),
+    })
+}
+
+/// Runs `check` as a task on the runtime `build_runtime(workers)` builds, beside a heartbeat
+/// task, on a watched thread; tokio's panics become verdicts.
+fn on_service_runtime<T, F>(
+    workers: usize,
+    check: impl FnOnce(Heartbeat, Awaiter) -> F + Send + 'static,
+) -> T
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    Watchdog::new(LIMIT, ON_BLOCK).run(move || {
+        let runtime = build_runtime(workers);
+        runtime.block_on(async move {
+            let heartbeat = Heartbeat::start();
+            let awaiter = Awaiter::default();
+            let inside = awaiter.clone();
+            let task = tokio::spawn(async move {
+                inside.enter();
+                check(heartbeat, inside).await
+            });
+            match task.await {
+                Ok(output) => output,
+                Err(error) => {
+                    let payload = error.into_panic();
+                    match explain(panic_message(&*payload)) {
+                        Some(verdict) => panic!("{verdict}"),
+                        None => std::panic::resume_unwind(payload),
+                    }
+                }
+            }
+        })
+    })
+}
+
+fn explain(message: &str) -> Option<String> {
+    if message.contains("only when running on the multi-threaded runtime") {
+        Some(
+            "render_all called block_in_place on the runtime build_runtime built, a \
+             current-thread one, and tokio panics on that: block_in_place hands the worker's \
+             other tasks to another thread, and a current-thread runtime has no other thread; \
+             build the runtime with the worker threads the configuration asks for"
+                .to_owned(),
+        )
+    } else if message.contains("runtime from within a runtime") {
+        Some(
+            "render_all called block_on inside async code, and tokio panics on that: you are \
+             already in a task, so .await instead of blocking on a future"
+                .to_owned(),
+        )
+    } else {
+        None
+    }
+}
+
+// --- The grader's renderer -----------------------------------------------------------------
+
+/// The renderer the grader lends to `render_all`: each call computes (a CPU loop) until another
+/// task of the runtime has run, and records where it ran.
+struct PdfLibrary {
+    heartbeat: Heartbeat,
+    awaiter: Awaiter,
+    /// Set after the first call during which the runtime stalled: later calls return at once,
+    /// so a blocked runtime costs one `PATIENCE`, not one per invoice.
+    stalled: AtomicBool,
+    rendered: Mutex<Vec<u32>>,
+    stints: Mutex<Vec<Stint>>,
+}
+
+impl PdfLibrary {
+    fn new(heartbeat: Heartbeat, awaiter: Awaiter) -> Self {
+        PdfLibrary {
+            heartbeat,
+            awaiter,
+            stalled: AtomicBool::new(false),
+            rendered: Mutex::default(),
+            stints: Mutex::default(),
+        }
+    }
+
+    fn render(&self, invoice: &Invoice) -> Pdf {
+        self.rendered.lock().unwrap().push(invoice.number);
+        let site = self.awaiter.site_here();
+        let started = Instant::now();
+        let others_ran = !self.stalled.load(Ordering::SeqCst) && {
+            let answer = self.heartbeat.ping();
+            let mut state = u64::from(invoice.number);
+            loop {
+                for _ in 0..20_000 {
+                    state = black_box(
+                        state
+                            .wrapping_mul(6_364_136_223_846_793_005)
+                            .wrapping_add(1),
+                    );
+                }
+                if answer.is_open() {
+                    break true;
+                }
+                if started.elapsed() >= PATIENCE {
+                    break false;
+                }
+            }
+        };
+        if !others_ran {
+            self.stalled.store(true, Ordering::SeqCst);
+        }
+        let held = started.elapsed();
+        self.stints.lock().unwrap().push(Stint {
+            site,
+            others_ran,
+            held,
+        });
+        pdf_of(invoice)
+    }
+
+    fn stints(&self) -> Vec<Stint> {
+        self.stints.lock().unwrap().clone()
+    }
+
+    fn rendered(&self) -> Vec<u32> {
+        self.rendered.lock().unwrap().clone()
+    }
+}
+
+fn pdf_of(invoice: &Invoice) -> Pdf {
+    Pdf {
+        invoice: invoice.number,
+        bytes: format!(
+            "%PDF invoice {} total {}",
+            invoice.number, invoice.total_cents
+        )
+        .into_bytes(),
+    }
+}
+
+fn invoices(numbers: &[u32]) -> Vec<Invoice> {
+    numbers
+        .iter()
+        .map(|&number| Invoice {
+            number,
+            total_cents: u64::from(number) * 1_250 + 99,
+        })
+        .collect()
+}
+
+// --- The checks ------------------------------------------------------------------------------
+
+#[test]
+fn other_tasks_run_while_invoices_render_on_a_single_worker() {
+    const NUMBERS: &[u32] = &[1041, 1042];
+    let (stints, pdfs) = on_service_runtime(1, |heartbeat, awaiter| async move {
+        let library = PdfLibrary::new(heartbeat, awaiter);
+        let render = |invoice: &Invoice| library.render(invoice);
+        let pdfs = render_all(&invoices(NUMBERS), &render).await;
+        (library.stints(), pdfs)
+    });
+    check_stints(&stints, "rendering an invoice", FIX).unwrap_or_else(|v| panic!("{v}"));
+    let expected: Vec<Pdf> = invoices(NUMBERS).iter().map(pdf_of).collect();
+    assert_eq!(
+        pdfs, expected,
+        "render_all should return one PDF per invoice, in the order of the invoices"
+    );
+}
+
+#[test]
+fn the_runtime_has_the_workers_asked_for() {
+    for workers in [3, 1] {
+        let runtime = build_runtime(workers);
+        assert!(
+            runtime.handle().runtime_flavor() == RuntimeFlavor::MultiThread,
+            "build_runtime({workers}) built a current-thread runtime, where a single thread \
+             runs every task, but the service's configuration asks for {workers} worker \
+             thread(s)"
+        );
+        let built = runtime.metrics().num_workers();
+        assert!(
+            built == workers,
+            "build_runtime({workers}) built a runtime with {built} worker thread(s), not \
+             {workers}: give it the number the configuration asks for"
+        );
+    }
+}
+
+#[test]
+fn pdfs_come_back_in_the_order_of_the_invoices() {
+    const NUMBERS: &[u32] = &[7, 2, 9];
+    let (rendered, pdfs) = on_service_runtime(2, |heartbeat, awaiter| async move {
+        let library = PdfLibrary::new(heartbeat, awaiter);
+        let render = |invoice: &Invoice| library.render(invoice);
+        let pdfs = render_all(&invoices(NUMBERS), &render).await;
+        (library.rendered(), pdfs)
+    });
+    let mut sorted = rendered.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        [2, 7, 9],
+        "every invoice should be rendered exactly once (the renderer saw {rendered:?})"
+    );
+    let expected: Vec<Pdf> = invoices(NUMBERS).iter().map(pdf_of).collect();
+    assert_eq!(
+        pdfs, expected,
+        "render_all should return one PDF per invoice, in the order of the invoices"
+    );
+}
+
+#[test]
+fn no_invoices_no_pdfs() {
+    let (rendered, pdfs) = on_service_runtime(1, |heartbeat, awaiter| async move {
+        let library = PdfLibrary::new(heartbeat, awaiter);
+        let render = |invoice: &Invoice| library.render(invoice);
+        let pdfs = render_all(&[], &render).await;
+        (library.rendered(), pdfs)
+    });
+    assert!(
+        rendered.is_empty() && pdfs.is_empty(),
+        "with no invoices, nothing should be rendered and no PDF come back (rendered \
+         {rendered:?}, returned {} PDF(s))",
+        pdfs.len()
+    );
+}

@@ -1,0 +1,304 @@
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use asynclings_grading::prelude::*;
+use tokio::sync::mpsc;
+
+use crate::exercise::{CardEvent, Events, Terminal, connect, wait_for_payment};
+
+/// How long the grader's driver waits, on its own thread, for another task of the runtime to
+/// run before it reports the event. A runtime that is free answers within milliseconds (200 ms
+/// at the very worst on a loaded 2-core machine); one whose thread a blocking receive holds
+/// never answers, so this is also the stall a blocked runtime suffers in these checks.
+const PATIENCE: Duration = Duration::from_millis(1200);
+/// A quiet spell at the terminal (real time): no event comes, and nothing should poll.
+const QUIET: Duration = Duration::from_millis(500);
+/// Polls of `next()` a quiet spell may see: none is needed (the event wakes it).
+const QUIET_POLLS: usize = 2;
+/// A check still running after this long (real time) is stopped and named by the watchdog.
+const LIMIT: Duration = Duration::from_millis(2500);
+const OWN_CHECK: &str = "the grader's heartbeat measures the stall of a blocking receive";
+const OWN_POLL_COUNT: &str = "the grader counts the polls of next() in a quiet spell itself";
+
+const FIX: &str = "wait for events in a way that suspends the task (a channel whose receiving end \
+                   can be awaited), or move the blocking receive off the runtime";
+const ON_BLOCK: &str = "the checkout never got its events: it waited for something that never \
+                        came (does next() return None once the terminal is gone?), or the \
+                        runtime's thread blocked for good";
+
+#[derive(Clone, Copy, Debug)]
+enum Flavour {
+    CurrentThread,
+    /// A multi-thread runtime with a single worker: a blocked worker cannot hide behind a
+    /// second one that happens to run the other tasks.
+    MultiThread,
+}
+
+/// A task beside the code under test that answers pings. The grader's driver pings it and waits,
+/// on its own thread, for the answer, which comes only if the runtime got to run another task
+/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
+#[derive(Clone)]
+struct Heartbeat {
+    pings: mpsc::UnboundedSender<Arc<Gate>>,
+}
+
+impl Heartbeat {
+    /// Spawns the heartbeat task on the current runtime.
+    fn start() -> Self {
+        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
+        tokio::spawn(async move {
+            while let Some(gate) = inbox.recv().await {
+                gate.open();
+            }
+        });
+        Heartbeat { pings }
+    }
+
+    /// Blocks this thread until the heartbeat task has run (true) or `PATIENCE` is over (false).
+    fn answered(&self) -> bool {
+        let gate = Gate::new(PATIENCE);
+        self.pings.send(Arc::clone(&gate)).is_ok() && gate.wait()
+    }
+}
+
+/// Runs `check` as a task on a fresh real-clock runtime of the given flavour, beside a
+/// heartbeat task, on a watched thread; tokio's panics become verdicts.
+fn run_task<T, F>(flavour: Flavour, check: impl FnOnce(Heartbeat) -> F + Send + 'static) -> T
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let run = match flavour {
+        Flavour::CurrentThread => real_clock(),
+        Flavour::MultiThread => real_clock().multi_thread(1),
+    };
+    run.allow_blocking(OWN_CHECK)
+        .allow_busy(OWN_POLL_COUNT)
+        .limit(LIMIT)
+        .on_block(ON_BLOCK)
+        .explain_panics(explain)
+        .run(move || async move {
+            let heartbeat = Heartbeat::start();
+            match tokio::spawn(check(heartbeat)).await {
+                Ok(output) => output,
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            }
+        })
+}
+
+/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
+/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
+/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
+/// precedence over it.
+#[allow(dead_code)]
+trait MeasuresBlockingItself: Sized {
+    fn allow_blocking(self, _reason: &str) -> Self {
+        self
+    }
+    fn allow_busy(self, _reason: &str) -> Self {
+        self
+    }
+}
+
+impl MeasuresBlockingItself for Run {}
+
+fn explain(message: &str) -> Option<String> {
+    if message.contains("only when running on the multi-threaded runtime") {
+        Some(
+            "next() called block_in_place, and on a current-thread runtime (the checkout's) \
+             tokio panics on that: there is no other thread to hand the runtime's tasks to while \
+             this one blocks; wait for events in a way that suspends the task instead"
+                .to_owned(),
+        )
+    } else if message.contains("runtime from within a runtime") {
+        Some(
+            "the checkout called block_on inside async code, and tokio panics on that: you are \
+             already in a task, so .await instead of blocking on a future"
+                .to_owned(),
+        )
+    } else {
+        None
+    }
+}
+
+/// Waits (real time, on the driver's thread) until the checkout has started waiting: its
+/// `next()` was polled, or is being polled right now.
+fn checkout_is_waiting(polls: &PollStopwatch) -> bool {
+    wait_until(LIMIT, || {
+        let stats = polls.stats();
+        stats.polls > 0 || stats.in_poll_since.is_some()
+    })
+}
+
+/// What the grader's driver saw while the checkout waited for its event.
+#[derive(Clone, Copy, Debug, Default)]
+struct Wait {
+    /// Whether another task of the runtime ran while the checkout waited.
+    others_ran: bool,
+    /// How long the driver waited for that.
+    held: Duration,
+    /// Polls of `next()` during the quiet spell that followed.
+    quiet_polls: usize,
+}
+
+/// The checkout awaits one event, which the grader's driver reports only once another task of
+/// the runtime has run (or `PATIENCE` is over), after a quiet spell of `quiet`.
+fn await_one_event(flavour: Flavour, quiet: Duration) -> (Wait, Option<CardEvent>, PollStopwatch) {
+    let polls = PollStopwatch::default();
+    let watched = polls.clone();
+    let (wait, event) = run_task(flavour, move |heartbeat| async move {
+        let (terminal, mut events) = connect();
+        let seen = Arc::new(Mutex::new(Wait::default()));
+        let record = Arc::clone(&seen);
+        let driver_polls = watched.clone();
+        let driver = thread::spawn(move || {
+            if !checkout_is_waiting(&driver_polls) {
+                return;
+            }
+            let started = Instant::now();
+            let others_ran = heartbeat.answered();
+            let held = started.elapsed();
+            let before = driver_polls.stats().polls;
+            thread::sleep(quiet);
+            let quiet_polls = driver_polls.stats().polls - before;
+            *record.lock().unwrap() = Wait {
+                others_ran,
+                held,
+                quiet_polls,
+            };
+            terminal.report(CardEvent::CardInserted);
+        });
+        let event = watched.watch(events.next()).await;
+        // If the event came, the driver recorded what it saw before reporting it.
+        drop(driver);
+        let wait = *seen.lock().unwrap();
+        (wait, event)
+    });
+    (wait, event, polls)
+}
+
+/// `next()` returned the event the driver reported, not something else, or earlier.
+fn assert_got_the_event(event: Option<CardEvent>) {
+    assert_eq!(
+        event,
+        Some(CardEvent::CardInserted),
+        "next() returned {event:?} while the terminal was still connected and about to report \
+         a card: it should wait for the next event and return it"
+    );
+}
+
+fn waits_without_blocking(flavour: Flavour) {
+    let (wait, event, _) = await_one_event(flavour, Duration::ZERO);
+    assert_got_the_event(event);
+    assert!(
+        wait.others_ran,
+        "waiting for the next card event held the runtime's thread for {} ms (a blocking \
+         receive inside async code): another task of the runtime (the grader's heartbeat, ready \
+         the whole time) could not run once; {FIX}",
+        wait.held.as_millis()
+    );
+}
+
+#[test]
+fn other_tasks_run_while_the_checkout_waits() {
+    waits_without_blocking(Flavour::CurrentThread);
+}
+
+#[test]
+fn other_tasks_run_while_the_checkout_waits_on_a_multi_thread_runtime() {
+    waits_without_blocking(Flavour::MultiThread);
+}
+
+#[test]
+fn nothing_polls_while_no_event_comes() {
+    let (wait, event, polls) = await_one_event(Flavour::CurrentThread, QUIET);
+    assert_got_the_event(event);
+    assert!(
+        wait.quiet_polls <= QUIET_POLLS,
+        "while no event came for {} ms, next() was polled {} times: it wakes its own task to \
+         look again and again (a polling loop: CPU spent for nothing, and each poll held the \
+         thread for up to {} ms), where it should sleep until the driver's report wakes it",
+        QUIET.as_millis(),
+        wait.quiet_polls,
+        polls.stats().longest.as_millis()
+    );
+}
+
+/// Runs the driver on a thread of its own: reports `events`, then drops the terminal.
+fn drive(terminal: Terminal, events: Vec<CardEvent>) {
+    thread::spawn(move || {
+        for event in events {
+            terminal.report(event);
+        }
+    });
+}
+
+/// Every event until `next()` returns `None`.
+async fn drain(events: &mut Events) -> Vec<CardEvent> {
+    let mut seen = Vec::new();
+    while let Some(event) = events.next().await {
+        seen.push(event);
+    }
+    seen
+}
+
+#[test]
+fn events_come_in_order_then_none_once_the_terminal_is_gone() {
+    let reported = vec![
+        CardEvent::CardInserted,
+        CardEvent::PinEntered,
+        CardEvent::Declined,
+        CardEvent::CardInserted,
+        CardEvent::Approved { cents: 12_950 },
+    ];
+    let expected = reported.clone();
+    let (early, seen) = run_task(Flavour::CurrentThread, move |_heartbeat| async move {
+        // One event before the checkout waits at all, then the rest from the driver's thread.
+        let (terminal, mut events) = connect();
+        terminal.report(CardEvent::PinEntered);
+        let early = events.next().await;
+        drive(terminal, reported);
+        (early, drain(&mut events).await)
+    });
+    assert_eq!(
+        early,
+        Some(CardEvent::PinEntered),
+        "an event reported before the checkout waited should be kept for its next()"
+    );
+    assert_eq!(
+        seen, expected,
+        "the checkout should get every event the terminal reported, in order, and then None \
+         once the terminal is gone"
+    );
+}
+
+#[test]
+fn a_payment_settles_on_approval_decline_or_a_lost_terminal() {
+    let cases: Vec<(Vec<CardEvent>, Option<u64>)> = vec![
+        (
+            vec![
+                CardEvent::CardInserted,
+                CardEvent::PinEntered,
+                CardEvent::Approved { cents: 4_599 },
+            ],
+            Some(4_599),
+        ),
+        (vec![CardEvent::CardInserted, CardEvent::Declined], None),
+        (vec![CardEvent::CardInserted], None),
+        (vec![], None),
+    ];
+    for (reported, expected) in cases {
+        let shown = format!("{reported:?}");
+        let settled = run_task(Flavour::CurrentThread, move |_heartbeat| async move {
+            let (terminal, mut events) = connect();
+            drive(terminal, reported);
+            wait_for_payment(&mut events).await
+        });
+        assert_eq!(
+            settled, expected,
+            "with the terminal reporting {shown} and then going away, wait_for_payment should \
+             return {expected:?}"
+        );
+    }
+}

@@ -1,0 +1,48 @@
+//! Wrong fix: runs the driver call in a task of its own (tokio::spawn), still on the runtime.
+// expect fail: ran in another async task
+//! A packing station prints a shipping label for every parcel it packs.
+//!
+//! The printer comes with a vendor driver, a plain synchronous function: `driver(label)` sends
+//! the label, then *sleeps on its thread* until the printer has pushed the sheet out (a second
+//! or more), and returns a receipt. `print_labels` runs inside the station's async service, next
+//! to the tasks that read the scales and drive the conveyor belt, and those must keep running
+//! while the printer works.
+//!
+//! The station runs on a current-thread runtime; the test rig runs it on a multi-thread one.
+//! `print_labels` must behave on both.
+//!
+//! Done when: no driver call holds the runtime's thread (other tasks keep running while the
+//! printer works), on either kind of runtime; labels go to the printer one at a time, in the
+//! order given (it has a single tray); the receipts come back in that order; an empty batch
+//! prints nothing.
+
+use std::sync::Arc;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub parcel: u32,
+    pub address: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    pub parcel: u32,
+    pub sheet: u32,
+}
+
+/// The vendor's driver: blocks its thread until the printer is done with the label.
+pub type Driver = Arc<dyn Fn(Label) -> Receipt + Send + Sync>;
+
+/// Prints every label, in order, and returns the printer's receipts.
+pub async fn print_labels(driver: Driver, labels: Vec<Label>) -> Vec<Receipt> {
+    let mut receipts = Vec::with_capacity(labels.len());
+    for label in labels {
+        // Run the driver in a task of its own, so that this one only awaits it.
+        let driver = Arc::clone(&driver);
+        let receipt = tokio::spawn(async move { driver(label) })
+            .await
+            .expect("the printer task failed");
+        receipts.push(receipt);
+    }
+    receipts
+}

@@ -1,0 +1,53 @@
+//! Wrong fix: block_in_place around each render, but build_runtime still builds a current-thread runtime.
+// expect fail: render_all called block_in_place on the runtime build_runtime built
+//! The billing service renders invoices as PDFs inside its async request handlers.
+//!
+//! `render_all(invoices, render)` turns each invoice into a PDF with `render`, the PDF
+//! library's renderer: pure CPU work, a second or more per invoice. The invoices and the
+//! renderer (it holds the fonts and templates, loaded once) are borrowed from the request
+//! handler, so the work cannot be moved into a `'static` task. While an invoice renders, the
+//! service's other tasks (health checks, other requests) must keep running.
+//!
+//! `build_runtime(workers)` builds the service's runtime, with as many worker threads as the
+//! service's configuration asks for.
+//!
+//! Done when: rendering never keeps the runtime's other tasks from running, even on a runtime
+//! with a single worker; `build_runtime(n)` gives a runtime with `n` worker threads; the PDFs
+//! come back in the order of the invoices; no invoices, no PDFs.
+
+use tokio::runtime::{Builder, Runtime};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invoice {
+    pub number: u32,
+    pub total_cents: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pdf {
+    pub invoice: u32,
+    pub bytes: Vec<u8>,
+}
+
+/// Builds the service's runtime, with `workers` worker threads.
+pub fn build_runtime(workers: usize) -> Runtime {
+    // TODO: the service grew out of a one-thread prototype, and this still ignores `workers`.
+    let _ = workers;
+    Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("could not build the service's runtime")
+}
+
+/// Renders every invoice, in order, with the PDF library's `render` (a second or more each).
+pub async fn render_all(
+    invoices: &[Invoice],
+    render: &(dyn Fn(&Invoice) -> Pdf + Sync),
+) -> Vec<Pdf> {
+    let mut pdfs = Vec::with_capacity(invoices.len());
+    for invoice in invoices {
+        // Tell tokio that this call blocks for a while.
+        pdfs.push(tokio::task::block_in_place(|| render(invoice)));
+    }
+    pdfs
+}
