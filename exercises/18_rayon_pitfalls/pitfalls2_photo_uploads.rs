@@ -33,10 +33,7 @@ where
         // a few uploads, every thread of the pool is waiting, and the CPU work of everybody
         // else queues behind them (pool starvation). Read the uploads where waiting costs
         // nothing to the pools, and keep `cpu` for the shrinking.
-        let made: Vec<T> = uploads
-            .par_iter()
-            .map(|name| shrink(&read(name)))
-            .collect();
+        let made: Vec<T> = uploads.par_iter().map(|name| shrink(&read(name))).collect();
         let _ = send_thumbnails.send(made);
     });
     thumbnails

@@ -78,9 +78,7 @@ enum Ran {
 
 fn ran_here(runtime: Option<ThreadId>) -> Ran {
     let current = thread::current();
-    let index = || {
-        rayon::current_thread_index().unwrap_or_default()
-    };
+    let index = || rayon::current_thread_index().unwrap_or_default();
     match current.name() {
         Some(name) if name.starts_with(CPU_POOL) => Ran::CpuPool(index()),
         Some(name) if name.starts_with(GLOBAL_POOL) => Ran::GlobalPool(index()),
@@ -122,7 +120,10 @@ impl Calls {
     }
 
     /// How many calls matched, the pool threads they ran on, and their time in all.
-    fn matching(&self, wanted: impl Fn(Ran) -> Option<usize>) -> (usize, BTreeSet<usize>, Duration) {
+    fn matching(
+        &self,
+        wanted: impl Fn(Ran) -> Option<usize>,
+    ) -> (usize, BTreeSet<usize>, Duration) {
         let mut count = 0;
         let mut threads = BTreeSet::new();
         let mut total = Duration::ZERO;
@@ -259,14 +260,16 @@ where
     }
 }
 
+/// When the probe was asked, and when its task started.
+type Asked = (Option<Instant>, Option<Instant>);
+
 /// Whether the runtime can run a task right now, asked from another thread: spawns a task and
 /// waits (at most [`ASKER_WAITS`]) for it to start. If the runtime's thread is held by work
 /// that itself waits for the asking thread, the task cannot start, whatever the load.
 #[derive(Clone)]
 struct RuntimeProbe {
     handle: tokio::runtime::Handle,
-    /// When it was asked, and when the task started.
-    seen: Arc<(Mutex<(Option<Instant>, Option<Instant>)>, Condvar)>,
+    seen: Arc<(Mutex<Asked>, Condvar)>,
 }
 
 impl RuntimeProbe {
@@ -324,7 +327,8 @@ fn reads_no_upload_on_a_rayon_pool() {
             contents(name)
         })
     };
-    let thumbnails = on_runtime(move || make_thumbnails(cpu, uploads("beach", COUNT), read, thumbnail_of));
+    let thumbnails =
+        on_runtime(move || make_thumbnails(cpu, uploads("beach", COUNT), read, thumbnail_of));
     assert_eq!(
         thumbnails.len(),
         COUNT,
@@ -424,7 +428,8 @@ fn shrinks_in_parallel_on_the_cpu_pool() {
             thumbnail_of(file)
         })
     };
-    let thumbnails = on_runtime(move || make_thumbnails(cpu, uploads("hike", COUNT), contents_of, shrink));
+    let thumbnails =
+        on_runtime(move || make_thumbnails(cpu, uploads("hike", COUNT), contents_of, shrink));
     assert_eq!(
         thumbnails.len(),
         COUNT,
@@ -456,8 +461,7 @@ fn returns_one_thumbnail_per_upload_in_order() {
         let cpu = cpu_pool();
         let names = uploads(prefix, count);
         let expected: Vec<String> = names.iter().map(|n| thumbnail_of(n.as_bytes())).collect();
-        let thumbnails =
-            on_runtime(move || make_thumbnails(cpu, names, contents_of, thumbnail_of));
+        let thumbnails = on_runtime(move || make_thumbnails(cpu, names, contents_of, thumbnail_of));
         assert_eq!(
             thumbnails.len(),
             count,

@@ -18,7 +18,7 @@ fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(' ');
         }
         out.push(digit);
@@ -155,7 +155,8 @@ fn scans_every_line_once_and_counts_the_alerts() {
         );
         let expected = log(count).iter().filter(|line| is_alert(line)).count();
         assert_eq!(
-            alerts, expected,
+            alerts,
+            expected,
             "counted {alerts} alerts in a log of {} that has {expected}: add up what scan \
              returns for every block",
             lines_word(count)

@@ -164,8 +164,12 @@ fn export(
     match outcome {
         Ok(pages) => (pages, renders),
         Err(verdict) => {
-            let [photos_started, photos_done, described_started, described_done] =
-                renders.counts();
+            let [
+                photos_started,
+                photos_done,
+                described_started,
+                described_done,
+            ] = renders.counts();
             let running = photos_started - photos_done + described_started - described_done;
             let cpu_used = match cpu.cpu {
                 Some(used) => format!(

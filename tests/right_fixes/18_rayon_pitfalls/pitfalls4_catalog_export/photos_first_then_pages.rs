@@ -8,7 +8,6 @@
 //! product's photo and description, each rendered exactly once and on `pool`, pages rendered in
 //! parallel; and it finishes whatever the pool's size, a single thread included.
 
-
 use rayon::ThreadPool;
 use rayon::prelude::*;
 

@@ -46,8 +46,11 @@ where
             .map(|product| {
                 // The photo job fills the slot and signals; the page waits on the signal.
                 let slot = Arc::new((Mutex::new(None::<String>), Condvar::new()));
-                let (render, filled, for_photo) =
-                    (Arc::clone(&render_photo), Arc::clone(&slot), product.clone());
+                let (render, filled, for_photo) = (
+                    Arc::clone(&render_photo),
+                    Arc::clone(&slot),
+                    product.clone(),
+                );
                 pool.spawn(move || {
                     let photo = render(&for_photo);
                     *filled.0.lock().unwrap() = Some(photo);
