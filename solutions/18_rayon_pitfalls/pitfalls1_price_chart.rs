@@ -1,0 +1,52 @@
+//! A price feed server streams live quotes to its subscribers and, each time a batch of quotes
+//! arrives, redraws the day's price chart. Drawing is CPU work: `plot` smooths a quote against
+//! the day's history and scales it to the screen, a few milliseconds per quote. So the server
+//! plots a batch in parallel, with rayon, on rayon's global pool.
+//!
+//! The whole server runs on tokio: the task that calls `redraw_chart` shares the runtime with
+//! the tasks that answer subscribers' pings and stream the quotes. Those must keep running while
+//! a chart is being drawn.
+//!
+//! Done when: `redraw_chart` returns one point per quote, in the quotes' order; the quotes are
+//! plotted in parallel on rayon's pool; and while they are being plotted, every other task of
+//! the runtime keeps running, on a current-thread runtime as on a multi-thread one.
+
+use rayon::prelude::*;
+use tokio::sync::oneshot;
+
+/// One trade: its sequence number on the feed and its price in cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quote {
+    pub seq: u64,
+    pub cents: i64,
+}
+
+/// One point of the chart, in screen coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    pub x: i64,
+    pub y: i64,
+}
+
+/// Plots every quote of the batch, in parallel on rayon's global pool, and returns the points
+/// in the quotes' order.
+pub async fn redraw_chart<F>(quotes: Vec<Quote>, plot: F) -> Vec<Point>
+where
+    F: Fn(&Quote) -> Point + Send + Sync + 'static,
+{
+    let (send_points, points) = oneshot::channel();
+    // `rayon::spawn` queues the job on rayon's pool and returns at once: no thread of the
+    // runtime waits for the plotting. The job owns the quotes and `plot` (hence `'static`).
+    rayon::spawn(move || {
+        // Inside the job we are on a rayon worker, where blocking until `par_iter` is done is
+        // exactly what rayon expects.
+        let plotted: Vec<Point> = quotes.par_iter().map(&plot).collect();
+        // If the caller was cancelled meanwhile, nobody wants the points any more: ignore it.
+        let _ = send_points.send(plotted);
+    });
+    // Awaiting a oneshot returns `Pending` until the job sends: the runtime's thread is free
+    // to run the other tasks, and the job's `send` wakes this one.
+    points
+        .await
+        .expect("the plotting job panicked before sending the points")
+}

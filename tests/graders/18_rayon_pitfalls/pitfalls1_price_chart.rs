@@ -1,0 +1,397 @@
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use asynclings_grading::parallel::ThreadKind;
+use asynclings_grading::prelude::*;
+
+use crate::exercise::{Point, Quote, redraw_chart};
+
+/// How long the grader's probe tasks get to run while the chart is being plotted. A free
+/// runtime runs a spawned task within milliseconds, even on a loaded machine (the largest gap
+/// measured there is 200 ms); a runtime whose thread waits for the plotting cannot run it at
+/// all until the plotting is over, and the plotting waits for the probe: the two never meet.
+const PATIENCE: Duration = Duration::from_millis(1500);
+/// How long the plotting waits for the probe's answer: a little more than the probe's own
+/// patience, so that on a multi-thread runtime the rendezvous of its tasks decides.
+const ASKER_WAITS: Duration = Duration::from_millis(2000);
+/// The whole check, on a watched thread.
+const LIMIT: Duration = Duration::from_secs(6);
+
+const FIX: &str = "keep the plotting on rayon's pool, but let this task await the points \
+                   instead of holding its thread until they are done";
+
+/// "840 ms" below a second, "2.04 s" from a second on.
+fn figure(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.2} s", duration.as_secs_f64())
+    }
+}
+
+/// Rayon's global pool with a known size (each check runs in its own process, so this is the
+/// first use of the global pool, and the size sticks).
+fn two_thread_global_pool() {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build_global();
+}
+
+fn quotes(first_seq: u64, count: usize) -> Vec<Quote> {
+    (0..count as u64)
+        .map(|i| Quote {
+            seq: first_seq + i,
+            cents: 10_000 + ((i * 7_919) % 613) as i64 - 300,
+        })
+        .collect()
+}
+
+/// The grader's plotting: a fixed mapping, so the points can be checked.
+fn chart_point(quote: &Quote) -> Point {
+    Point {
+        x: quote.seq as i64 * 4,
+        y: 20_000 - quote.cents,
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Flavor {
+    CurrentThread,
+    MultiThread { workers: usize },
+}
+
+impl Flavor {
+    fn workers(self) -> usize {
+        match self {
+            Flavor::CurrentThread => 1,
+            Flavor::MultiThread { workers } => workers,
+        }
+    }
+}
+
+/// Runs the future `make` returns as a spawned task (so that on a multi-thread runtime it runs
+/// on a worker, as in a server, not on the thread calling `block_on`) of a fresh real-clock
+/// runtime of `flavor`, on a watched thread: a runtime that never finishes becomes a verdict.
+/// tokio's panic for `block_in_place` on a current-thread runtime is worded as a verdict.
+fn on_runtime<M, F, T>(flavor: Flavor, make: M) -> T
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let outcome = Watchdog::new(
+        LIMIT,
+        "redraw_chart never finished: the task waiting for the chart was never woken, or the \
+         plotting never ended",
+    )
+    .run(move || {
+        let mut builder = match flavor {
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            Flavor::MultiThread { workers } => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(workers);
+                builder
+            }
+        };
+        let runtime = builder
+            .enable_all()
+            .build()
+            .expect("the grader could not build a tokio runtime");
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async move { tokio::spawn(async move { make().await }).await })
+        }));
+        drop(runtime);
+        match outcome {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(join_error)) if join_error.is_panic() => {
+                Err(panic_message(&*join_error.into_panic()).to_owned())
+            }
+            Ok(Err(_)) => Err("the task was cancelled".to_owned()),
+            Err(payload) => Err(panic_message(&*payload).to_owned()),
+        }
+    });
+    match outcome {
+        Ok(output) => output,
+        Err(message) if message.contains("only when running on the multi-threaded runtime") => {
+            panic!(
+                "redraw_chart called tokio::task::block_in_place, and tokio panics on that on a \
+                 current-thread runtime: it has no other thread to hand its tasks to while this \
+                 one blocks; {FIX}"
+            )
+        }
+        Err(message) => panic!("redraw_chart panicked: {message}"),
+    }
+}
+
+/// What a [`RuntimeProbe`] saw.
+#[derive(Debug, Default)]
+struct Seen {
+    asked_at: Option<Instant>,
+    /// When each probe task started running.
+    starts: Vec<Instant>,
+    /// Probe tasks that are done (met the others, or gave up waiting for them).
+    done: usize,
+    /// Whether every worker ran a probe task at the same time.
+    all_at_once: bool,
+}
+
+/// Answers "can every worker of this runtime run a task right now?" from any thread: spawns
+/// one task per worker, which must all be running at the same time (a [`Rendezvous`] with
+/// patience; on a current-thread runtime its one task just has to run). The asking thread
+/// waits for the answer. If the runtime's threads are held by work that itself waits for the
+/// asking thread, the tasks cannot meet, whatever the machine's load.
+#[derive(Clone)]
+struct RuntimeProbe {
+    handle: tokio::runtime::Handle,
+    workers: usize,
+    seen: Arc<(Mutex<Seen>, Condvar)>,
+}
+
+impl RuntimeProbe {
+    /// A probe for the current runtime, which has `workers` threads that run tasks.
+    fn here(workers: usize) -> Self {
+        Self {
+            handle: tokio::runtime::Handle::current(),
+            workers,
+            seen: Arc::default(),
+        }
+    }
+
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Spawns the probe tasks and waits (at most [`ASKER_WAITS`]) until they have all started.
+    fn ask(&self) {
+        let meeting = Rendezvous::new(self.workers, PATIENCE);
+        self.seen().asked_at = Some(Instant::now());
+        for _ in 0..self.workers {
+            let seen = Arc::clone(&self.seen);
+            let meeting = Arc::clone(&meeting);
+            let workers = self.workers;
+            self.handle.spawn(async move {
+                seen.0
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .starts
+                    .push(Instant::now());
+                if workers > 1 {
+                    // Holds this worker until the others arrive (or gives up): only free
+                    // workers can be here at the same time.
+                    meeting.arrive();
+                }
+                seen.0.lock().unwrap_or_else(|e| e.into_inner()).done += 1;
+                seen.1.notify_all();
+            });
+        }
+        let state = self.seen();
+        let (mut state, _) = self
+            .seen
+            .1
+            .wait_timeout_while(state, ASKER_WAITS, |state| state.done < self.workers)
+            .unwrap_or_else(|e| e.into_inner());
+        state.all_at_once = if self.workers > 1 {
+            meeting.met()
+        } else {
+            state.starts.len() == 1
+        };
+    }
+
+    /// After the plotting: gives the probe tasks that could not run before a chance to run
+    /// now (at most [`ASKER_WAITS`]), so that the verdict can say how long they waited.
+    async fn settle(&self) {
+        let until = Instant::now() + ASKER_WAITS;
+        while self.seen().starts.len() < self.workers && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// `(asked, all ran at once, tasks that started within the patience, longest wait)`.
+    fn report(&self) -> (bool, bool, usize, Option<Duration>) {
+        let state = self.seen();
+        let Some(asked) = state.asked_at else {
+            return (false, false, 0, None);
+        };
+        let in_time = state
+            .starts
+            .iter()
+            .filter(|start| start.duration_since(asked) < PATIENCE)
+            .count();
+        let longest = (state.starts.len() == self.workers)
+            .then(|| state.starts.iter().map(|s| s.duration_since(asked)).max())
+            .flatten();
+        (true, state.all_at_once, in_time, longest)
+    }
+}
+
+/// The grader's `plot`: records where each call ran, and the first call asks the probe
+/// whether the runtime can still run tasks while the plotting is under way.
+fn probing_plot(
+    probe: &RuntimeProbe,
+    placement: &Placement,
+) -> impl Fn(&Quote) -> Point + Send + Sync + 'static {
+    let probe = probe.clone();
+    let placement = placement.clone();
+    let asked = AtomicBool::new(false);
+    move |quote| {
+        placement.record(|| {
+            if !asked.swap(true, Ordering::SeqCst) {
+                probe.ask();
+            }
+            chart_point(quote)
+        })
+    }
+}
+
+/// Runs `redraw_chart` on a runtime of `flavor` with the probing `plot`.
+fn redraw_while_probing(flavor: Flavor) -> (Vec<Point>, RuntimeProbe, Placement) {
+    two_thread_global_pool();
+    on_runtime(flavor, move || async move {
+        let probe = RuntimeProbe::here(flavor.workers());
+        let placement = Placement::new();
+        let points = redraw_chart(quotes(500, 40), probing_plot(&probe, &placement)).await;
+        probe.settle().await;
+        (points, probe, placement)
+    })
+}
+
+fn waited(longest: Option<Duration>) -> String {
+    match longest {
+        Some(longest) => figure(longest),
+        None => format!("more than {}", figure(ASKER_WAITS)),
+    }
+}
+
+#[test]
+fn other_tasks_run_while_a_current_thread_runtime_plots() {
+    let (points, probe, placement) = redraw_while_probing(Flavor::CurrentThread);
+    let (asked, ran, _, longest) = probe.report();
+    assert!(
+        asked,
+        "plot was never called for a batch of 40 quotes (returned {} points): plot every quote",
+        points.len()
+    );
+    if ran {
+        return;
+    }
+    let calls = placement.calls();
+    let on_runtime = calls
+        .iter()
+        .filter(|call| call.kind == ThreadKind::Runtime)
+        .count();
+    let why = if on_runtime > 0 {
+        format!(
+            "{on_runtime} of the {} quotes were plotted on the runtime's own thread",
+            calls.len()
+        )
+    } else {
+        "the runtime's only thread sat blocked, waiting for rayon to finish the batch (a \
+         par_iter, or a blocking wait for rayon's result, inside async code)"
+            .to_owned()
+    };
+    panic!(
+        "the runtime stalled while the chart was plotted: a task spawned meanwhile waited {} to \
+         run, because {why}; {FIX}",
+        waited(longest)
+    );
+}
+
+#[test]
+fn other_tasks_run_while_a_multi_thread_runtime_plots() {
+    const WORKERS: usize = 2;
+    let (points, probe, _) = redraw_while_probing(Flavor::MultiThread { workers: WORKERS });
+    let (asked, all_at_once, in_time, longest) = probe.report();
+    assert!(
+        asked,
+        "plot was never called for a batch of 40 quotes (returned {} points): plot every quote",
+        points.len()
+    );
+    assert!(
+        all_at_once,
+        "a worker of the multi-thread runtime was held while the chart was plotted: in the {} \
+         the grader waited, only {in_time} of its {WORKERS} workers could run a task (the last \
+         one spawned then waited {} to run); par_iter, or a blocking wait for rayon's result, \
+         inside a task holds that task's worker until the batch is done; {FIX}",
+        figure(PATIENCE),
+        waited(longest)
+    );
+}
+
+#[test]
+fn plots_the_quotes_in_parallel_on_rayon() {
+    two_thread_global_pool();
+    let meeting = Rendezvous::new(2, PATIENCE);
+    let in_check = Arc::clone(&meeting);
+    let (points, placement) = on_runtime(Flavor::CurrentThread, move || async move {
+        let placement = Placement::new();
+        let recorder = placement.clone();
+        let plot = move |quote: &Quote| {
+            recorder.record(|| {
+                in_check.arrive();
+                chart_point(quote)
+            })
+        };
+        (redraw_chart(quotes(7, 24), plot).await, placement)
+    });
+    assert_eq!(
+        points.len(),
+        24,
+        "returned {} points for 24 quotes: plot every quote once",
+        points.len()
+    );
+    let calls = placement.calls();
+    let off_rayon = calls
+        .iter()
+        .filter(|call| !matches!(call.kind, ThreadKind::Rayon(_)))
+        .count();
+    if !meeting.met() {
+        let where_ = if off_rayon > 0 {
+            format!(
+                " ({off_rayon} of the {} quotes were plotted outside rayon's pool, where \
+                 nothing splits the batch)",
+                calls.len()
+            )
+        } else {
+            String::new()
+        };
+        panic!(
+            "plotted one quote at a time: the first quote waited {} for a second one to be \
+             plotted alongside it, and none was{where_}; moving the plotting off the runtime \
+             must not make it sequential: keep the par_iter, inside a job on rayon's pool",
+            figure(PATIENCE)
+        );
+    }
+    placement
+        .check_on_rayon(
+            "plot on rayon's pool (a parallel iterator inside a rayon job), not on other threads",
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+}
+
+#[test]
+fn returns_one_point_per_quote_in_order() {
+    two_thread_global_pool();
+    for (first_seq, count) in [(0, 0), (41, 1), (9_000, 257)] {
+        let batch = quotes(first_seq, count);
+        let expected: Vec<Point> = batch.iter().map(chart_point).collect();
+        let points = on_runtime(Flavor::CurrentThread, move || async move {
+            redraw_chart(batch, chart_point).await
+        });
+        if points.len() != count {
+            panic!(
+                "returned {} points for a batch of {count} quotes: one point per quote",
+                points.len()
+            );
+        }
+        if let Some(at) = (0..count).find(|&i| points[i] != expected[i]) {
+            panic!(
+                "point {at} of {count} is {:?}, but quote {at} plots as {:?}: return the points \
+                 in the quotes' order (collect keeps it)",
+                points[at], expected[at]
+            );
+        }
+    }
+}

@@ -1,0 +1,479 @@
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use asynclings_grading::prelude::*;
+
+use crate::exercise::make_thumbnails;
+
+/// Thread names of the grader's pools, so that a call can tell which pool it runs on.
+const CPU_POOL: &str = "cpu-pool-";
+const GLOBAL_POOL: &str = "rayon-global-";
+/// How long the first reads are held back, waiting for the pools to run a small CPU job. A
+/// pool with a free thread starts it within milliseconds; a pool whose threads are all inside
+/// those reads cannot start it at all, since the reads wait for it.
+const HOLD: Duration = Duration::from_secs(1);
+/// The simulated disk: every read takes this long, after the hold.
+const DISK: Duration = Duration::from_millis(100);
+/// How long the probe tasks get to run on the runtime, and the plotting waits for them.
+const PATIENCE: Duration = Duration::from_millis(1500);
+const ASKER_WAITS: Duration = Duration::from_millis(2000);
+const LIMIT: Duration = Duration::from_secs(8);
+
+const POOL_FIX: &str = "read the uploads on threads meant for waiting (tokio's blocking pool, \
+                        or threads of your own for I/O), and give `cpu` only the shrinking";
+
+/// "840 ms" below a second, "2.04 s" from a second on.
+fn figure(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{} ms", duration.as_millis())
+    } else {
+        format!("{:.2} s", duration.as_secs_f64())
+    }
+}
+
+/// The service's CPU pool: 2 threads with names the grader recognises. Rayon's global pool gets
+/// 2 named threads too (each check runs in its own process, so this is its first use).
+fn cpu_pool() -> Arc<rayon::ThreadPool> {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|i| format!("{GLOBAL_POOL}{i}"))
+        .build_global();
+    Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .thread_name(|i| format!("{CPU_POOL}{i}"))
+            .build()
+            .expect("the grader could not build a rayon pool"),
+    )
+}
+
+fn uploads(prefix: &str, count: usize) -> Vec<String> {
+    (0..count).map(|i| format!("{prefix}-{i:03}.jpg")).collect()
+}
+
+/// The grader's file contents and thumbnails: the name's bytes, and a label made of them.
+fn contents(name: &str) -> Vec<u8> {
+    name.as_bytes().to_vec()
+}
+
+fn thumbnail_of(file: &[u8]) -> String {
+    format!("thumb:{}", String::from_utf8_lossy(file))
+}
+
+/// Where a call ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ran {
+    CpuPool(usize),
+    GlobalPool(usize),
+    /// A rayon pool the learner built (for I/O, say).
+    OwnPool,
+    Runtime,
+    Elsewhere,
+}
+
+fn ran_here(runtime: Option<ThreadId>) -> Ran {
+    let current = thread::current();
+    let index = || rayon::current_thread_index().unwrap_or_default();
+    match current.name() {
+        Some(name) if name.starts_with(CPU_POOL) => Ran::CpuPool(index()),
+        Some(name) if name.starts_with(GLOBAL_POOL) => Ran::GlobalPool(index()),
+        _ if rayon::current_thread_index().is_some() => Ran::OwnPool,
+        _ if Some(current.id()) == runtime => Ran::Runtime,
+        _ => Ran::Elsewhere,
+    }
+}
+
+/// Calls of the grader's `read` or `shrink`: where each ran and how long it took.
+#[derive(Clone, Default)]
+struct Calls {
+    calls: Arc<Mutex<Vec<(Ran, Duration)>>>,
+    runtime: Arc<OnceLock<ThreadId>>,
+}
+
+impl Calls {
+    /// Made on the runtime's thread.
+    fn on_this_runtime() -> Self {
+        let calls = Self::default();
+        let _ = calls.runtime.set(thread::current().id());
+        calls
+    }
+
+    fn record<T>(&self, work: impl FnOnce() -> T) -> T {
+        let ran = ran_here(self.runtime.get().copied());
+        let started = Instant::now();
+        let output = work();
+        let took = started.elapsed();
+        self.calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((ran, took));
+        output
+    }
+
+    fn all(&self) -> Vec<(Ran, Duration)> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How many calls matched, the pool threads they ran on, and their time in all.
+    fn matching(
+        &self,
+        wanted: impl Fn(Ran) -> Option<usize>,
+    ) -> (usize, BTreeSet<usize>, Duration) {
+        let mut count = 0;
+        let mut threads = BTreeSet::new();
+        let mut total = Duration::ZERO;
+        for (ran, took) in self.all() {
+            if let Some(index) = wanted(ran) {
+                count += 1;
+                threads.insert(index);
+                total += took;
+            }
+        }
+        (count, threads, total)
+    }
+}
+
+/// "thread #1" or "threads #0, #1".
+fn thread_list(threads: &BTreeSet<usize>) -> String {
+    let list = threads
+        .iter()
+        .map(|i| format!("#{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if threads.len() == 1 {
+        format!("thread {list}")
+    } else {
+        format!("threads {list}")
+    }
+}
+
+/// A small CPU job for each pool, queued when the first read starts: how long each waited for
+/// a free thread is how long the pool was starved. The reads wait for both jobs to start (or
+/// give up after [`HOLD`], and then every read goes ahead).
+struct Starvation {
+    cpu: Arc<rayon::ThreadPool>,
+    queued_at: OnceLock<Instant>,
+    cpu_started: Arc<OnceLock<Instant>>,
+    global_started: Arc<OnceLock<Instant>>,
+    gate: Arc<Gate>,
+    queued: AtomicBool,
+}
+
+impl Starvation {
+    fn new(cpu: &Arc<rayon::ThreadPool>) -> Arc<Self> {
+        Arc::new(Self {
+            cpu: Arc::clone(cpu),
+            queued_at: OnceLock::new(),
+            cpu_started: Arc::default(),
+            global_started: Arc::default(),
+            gate: Gate::new(HOLD),
+            queued: AtomicBool::new(false),
+        })
+    }
+
+    /// Called at the start of every read.
+    fn hold_read(&self) {
+        if !self.queued.swap(true, Ordering::SeqCst) {
+            let _ = self.queued_at.set(Instant::now());
+            let both = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+            for (started, on_cpu) in [(&self.cpu_started, true), (&self.global_started, false)] {
+                let started = Arc::clone(started);
+                let gate = Arc::clone(&self.gate);
+                let both = Arc::clone(&both);
+                let job = move || {
+                    let _ = started.set(Instant::now());
+                    if both.fetch_add(1, Ordering::SeqCst) == 1 {
+                        gate.open();
+                    }
+                };
+                // Queued from a thread outside both pools, like any other user's work.
+                let cpu = Arc::clone(&self.cpu);
+                thread::spawn(move || {
+                    if on_cpu {
+                        cpu.spawn(job)
+                    } else {
+                        rayon::spawn(job)
+                    }
+                });
+            }
+        }
+        if !self.gate.wait() {
+            self.gate.open();
+        }
+    }
+
+    /// How long the pool's job waited for a thread (waiting up to 2 s more for it now).
+    fn waited(&self, started: &OnceLock<Instant>) -> String {
+        let Some(queued) = self.queued_at.get() else {
+            return "0 ms".to_owned();
+        };
+        wait_until(Duration::from_secs(2), || started.get().is_some());
+        match started.get() {
+            Some(started) => figure(started.duration_since(*queued)),
+            None => format!("more than {}", figure(queued.elapsed())),
+        }
+    }
+}
+
+/// Runs the future `make` returns as a task of a fresh current-thread runtime (real clock) on
+/// a watched thread, so a runtime that never finishes becomes a verdict.
+fn on_runtime<M, F, T>(make: M) -> T
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let outcome = Watchdog::new(
+        LIMIT,
+        "make_thumbnails never finished: the task waiting for the thumbnails was never woken, \
+         or a read or the shrinking never ended",
+    )
+    .run(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("the grader could not build a tokio runtime");
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            runtime.block_on(async move { tokio::spawn(async move { make().await }).await })
+        }));
+        drop(runtime);
+        match outcome {
+            Ok(Ok(output)) => Ok(output),
+            Ok(Err(join_error)) if join_error.is_panic() => {
+                Err(panic_message(&*join_error.into_panic()).to_owned())
+            }
+            Ok(Err(_)) => Err("the task was cancelled".to_owned()),
+            Err(payload) => Err(panic_message(&*payload).to_owned()),
+        }
+    });
+    match outcome {
+        Ok(output) => output,
+        Err(message) => match explain_tokio_panic(&message) {
+            Some(verdict) => panic!("make_thumbnails {verdict}"),
+            None => panic!("make_thumbnails panicked: {message}"),
+        },
+    }
+}
+
+/// When the probe was asked, and when its task started.
+type Asked = (Option<Instant>, Option<Instant>);
+
+/// Whether the runtime can run a task right now, asked from another thread: spawns a task and
+/// waits (at most [`ASKER_WAITS`]) for it to start. If the runtime's thread is held by work
+/// that itself waits for the asking thread, the task cannot start, whatever the load.
+#[derive(Clone)]
+struct RuntimeProbe {
+    handle: tokio::runtime::Handle,
+    seen: Arc<(Mutex<Asked>, Condvar)>,
+}
+
+impl RuntimeProbe {
+    fn here() -> Self {
+        Self {
+            handle: tokio::runtime::Handle::current(),
+            seen: Arc::default(),
+        }
+    }
+
+    fn ask(&self) {
+        self.seen.0.lock().unwrap_or_else(|e| e.into_inner()).0 = Some(Instant::now());
+        let seen = Arc::clone(&self.seen);
+        self.handle.spawn(async move {
+            seen.0.lock().unwrap_or_else(|e| e.into_inner()).1 = Some(Instant::now());
+            seen.1.notify_all();
+        });
+        let state = self.seen.0.lock().unwrap_or_else(|e| e.into_inner());
+        let _ = self
+            .seen
+            .1
+            .wait_timeout_while(state, ASKER_WAITS, |(_, started)| started.is_none());
+    }
+
+    /// `(asked, ran in time, how long the task waited if it ran at all)`.
+    fn report(&self) -> (bool, bool, Option<Duration>) {
+        let (asked, started) = *self.seen.0.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(asked) = asked else {
+            return (false, false, None);
+        };
+        let waited = started.map(|started| started.duration_since(asked));
+        (true, waited.is_some_and(|w| w < PATIENCE), waited)
+    }
+
+    /// Gives a task that could not run before a chance to run now.
+    async fn settle(&self) {
+        let until = Instant::now() + ASKER_WAITS;
+        while self.report().2.is_none() && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+}
+
+#[test]
+fn reads_no_upload_on_a_rayon_pool() {
+    const COUNT: usize = 8;
+    let cpu = cpu_pool();
+    let starvation = Starvation::new(&cpu);
+    let reads = Calls::default();
+    let (in_read, recorder) = (Arc::clone(&starvation), reads.clone());
+    let read = move |name: &str| {
+        recorder.record(|| {
+            in_read.hold_read();
+            thread::sleep(DISK);
+            contents(name)
+        })
+    };
+    let thumbnails =
+        on_runtime(move || make_thumbnails(cpu, uploads("beach", COUNT), read, thumbnail_of));
+    assert_eq!(
+        thumbnails.len(),
+        COUNT,
+        "returned {} thumbnails for {COUNT} uploads: read and shrink every upload once",
+        thumbnails.len()
+    );
+    let (on_cpu, cpu_threads, cpu_held) = reads.matching(|ran| match ran {
+        Ran::CpuPool(index) => Some(index),
+        _ => None,
+    });
+    if on_cpu > 0 {
+        panic!(
+            "blocking reads ran on the CPU pool: {on_cpu} of {COUNT} reads held its {} \
+             for {} in all, and a CPU job queued on `cpu` meanwhile waited {} for a free thread \
+             (pool starvation); {POOL_FIX}",
+            thread_list(&cpu_threads),
+            figure(cpu_held),
+            starvation.waited(&starvation.cpu_started)
+        );
+    }
+    let (on_global, global_threads, global_held) = reads.matching(|ran| match ran {
+        Ran::GlobalPool(index) => Some(index),
+        _ => None,
+    });
+    if on_global > 0 {
+        panic!(
+            "blocking reads ran on rayon's global pool: {on_global} of {COUNT} reads held its {} \
+             for {} in all, and a CPU job queued on the global pool meanwhile \
+             waited {} for a free thread: every par_iter or rayon::spawn outside a pool of its \
+             own runs there (pool starvation); {POOL_FIX}",
+            thread_list(&global_threads),
+            figure(global_held),
+            starvation.waited(&starvation.global_started)
+        );
+    }
+}
+
+#[test]
+fn keeps_the_runtime_free_while_reading() {
+    const COUNT: usize = 6;
+    let cpu = cpu_pool();
+    let (thumbnails, probe, reads) = on_runtime(move || async move {
+        let probe = RuntimeProbe::here();
+        let reads = Calls::on_this_runtime();
+        let (asker, recorder) = (probe.clone(), reads.clone());
+        let asked = AtomicBool::new(false);
+        let read = move |name: &str| {
+            recorder.record(|| {
+                if !asked.swap(true, Ordering::SeqCst) {
+                    asker.ask();
+                }
+                contents(name)
+            })
+        };
+        let thumbnails = make_thumbnails(cpu, uploads("party", COUNT), read, thumbnail_of).await;
+        probe.settle().await;
+        (thumbnails, probe, reads)
+    });
+    let (asked, ran, waited) = probe.report();
+    assert!(
+        asked,
+        "read was never called for {COUNT} uploads (returned {} thumbnails): read every upload",
+        thumbnails.len()
+    );
+    if ran {
+        return;
+    }
+    let (on_runtime, _, _) = reads.matching(|ran| (ran == Ran::Runtime).then_some(0));
+    let why = if on_runtime > 0 {
+        format!("{on_runtime} of the {COUNT} blocking reads ran on the runtime's own thread")
+    } else {
+        "the runtime's only thread sat blocked, waiting for the reads or the shrinking to \
+         finish (a blocking wait inside async code)"
+            .to_owned()
+    };
+    panic!(
+        "the runtime stalled while the uploads were read: a task spawned meanwhile waited {} to \
+         run, because {why}; move the reads off the runtime's thread too (tokio's blocking pool \
+         is made for them) and await their results",
+        match waited {
+            Some(waited) => figure(waited),
+            None => format!("more than {}", figure(ASKER_WAITS)),
+        }
+    );
+}
+
+#[test]
+fn shrinks_in_parallel_on_the_cpu_pool() {
+    const COUNT: usize = 8;
+    let cpu = cpu_pool();
+    let meeting = Rendezvous::new(2, Duration::from_secs(2));
+    let shrinks = Calls::default();
+    let (in_shrink, recorder) = (Arc::clone(&meeting), shrinks.clone());
+    let shrink = move |file: &[u8]| {
+        recorder.record(|| {
+            in_shrink.arrive();
+            thumbnail_of(file)
+        })
+    };
+    let thumbnails =
+        on_runtime(move || make_thumbnails(cpu, uploads("hike", COUNT), contents_of, shrink));
+    assert_eq!(
+        thumbnails.len(),
+        COUNT,
+        "returned {} thumbnails for {COUNT} uploads: read and shrink every upload once",
+        thumbnails.len()
+    );
+    let (elsewhere, _, _) = shrinks.matching(|ran| (!matches!(ran, Ran::CpuPool(_))).then_some(0));
+    assert!(
+        elsewhere == 0,
+        "{elsewhere} of {COUNT} thumbnails were shrunk outside the CPU pool `cpu` (on another \
+         pool or thread): shrinking is CPU work, and `cpu` is the pool for it",
+    );
+    assert!(
+        meeting.met(),
+        "shrank one thumbnail at a time: the first waited {} for a second one to be shrunk \
+         alongside it, and none was; shrink the files in parallel (a parallel iterator inside a \
+         job on `cpu`)",
+        figure(Duration::from_secs(2))
+    );
+}
+
+fn contents_of(name: &str) -> Vec<u8> {
+    contents(name)
+}
+
+#[test]
+fn returns_one_thumbnail_per_upload_in_order() {
+    for (prefix, count) in [("none", 0), ("one", 1), ("zoo", 13)] {
+        let cpu = cpu_pool();
+        let names = uploads(prefix, count);
+        let expected: Vec<String> = names.iter().map(|n| thumbnail_of(n.as_bytes())).collect();
+        let thumbnails = on_runtime(move || make_thumbnails(cpu, names, contents_of, thumbnail_of));
+        assert_eq!(
+            thumbnails.len(),
+            count,
+            "returned {} thumbnails for {count} uploads: one per upload",
+            thumbnails.len()
+        );
+        if let Some(at) = (0..count).find(|&i| thumbnails[i] != expected[i]) {
+            panic!(
+                "thumbnail {at} of {count} is {:?}, but upload {at} shrinks to {:?}: return the \
+                 thumbnails in the uploads' order",
+                thumbnails[at], expected[at]
+            );
+        }
+    }
+}

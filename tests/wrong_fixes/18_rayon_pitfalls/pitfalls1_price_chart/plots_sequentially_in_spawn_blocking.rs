@@ -1,0 +1,43 @@
+//! Wrong fix: moves the plotting to spawn_blocking, but drops the par_iter: the batch is
+//! plotted one quote at a time on one thread.
+// expect fail: plotted one quote at a time
+//! A price feed server streams live quotes to its subscribers and, each time a batch of quotes
+//! arrives, redraws the day's price chart. Drawing is CPU work: `plot` smooths a quote against
+//! the day's history and scales it to the screen, a few milliseconds per quote. So the server
+//! plots a batch in parallel, with rayon, on rayon's global pool.
+//!
+//! The whole server runs on tokio: the task that calls `redraw_chart` shares the runtime with
+//! the tasks that answer subscribers' pings and stream the quotes. Those must keep running while
+//! a chart is being drawn.
+//!
+//! Done when: `redraw_chart` returns one point per quote, in the quotes' order; the quotes are
+//! plotted in parallel on rayon's pool; and while they are being plotted, every other task of
+//! the runtime keeps running, on a current-thread runtime as on a multi-thread one.
+
+use rayon::prelude::*;
+
+/// One trade: its sequence number on the feed and its price in cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quote {
+    pub seq: u64,
+    pub cents: i64,
+}
+
+/// One point of the chart, in screen coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    pub x: i64,
+    pub y: i64,
+}
+
+/// Plots every quote of the batch, in parallel on rayon's global pool, and returns the points
+/// in the quotes' order.
+pub async fn redraw_chart<F>(quotes: Vec<Quote>, plot: F) -> Vec<Point>
+where
+    F: Fn(&Quote) -> Point + Send + Sync + 'static,
+{
+    // A blocking-pool thread does the plotting, so the runtime's threads stay free.
+    tokio::task::spawn_blocking(move || quotes.iter().map(&plot).collect())
+        .await
+        .expect("the plotting panicked")
+}
