@@ -36,13 +36,20 @@ fn pool_of_known_size() {
 /// A supplier's catalogue: one `name,price_cents` line per item.
 fn catalogue(supplier: usize, items: usize) -> String {
     (0..items)
-        .map(|i| format!("item-{supplier}-{i},{}\n", 150 + (supplier * 37 + i * 13) % 900))
+        .map(|i| {
+            format!(
+                "item-{supplier}-{i},{}\n",
+                150 + (supplier * 37 + i * 13) % 900
+            )
+        })
         .collect()
 }
 
 /// What the grader's statistics library makes of a catalogue.
 fn summarise(text: &str) -> Summary {
-    let prices = text.lines().filter_map(|line| line.split_once(',')?.1.parse::<u64>().ok());
+    let prices = text
+        .lines()
+        .filter_map(|line| line.split_once(',')?.1.parse::<u64>().ok());
     let (items, cheapest) = prices.fold((0, u64::MAX), |(n, low), p| (n + 1, low.min(p)));
     Summary {
         items,
@@ -75,7 +82,9 @@ impl Server {
     /// Listens on a loopback port of its own, on a thread of its own; answers every request.
     fn start(self) -> SocketAddr {
         let listener = TcpListener::bind("127.0.0.1:0").expect("the grader could not listen");
-        let addr = listener.local_addr().expect("a bound listener has an address");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
@@ -270,9 +279,15 @@ impl Watched {
 
     /// `Err(verdict)` if an analysis held the runtime, or ran while the runtime sat waiting.
     fn check(&self, runtime: &str) -> Result<(), String> {
-        let analyses = self.analyses.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let on_runtime: Vec<&Analysis> =
-            analyses.iter().filter(|a| a.site == Site::Runtime).collect();
+        let analyses = self
+            .analyses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let on_runtime: Vec<&Analysis> = analyses
+            .iter()
+            .filter(|a| a.site == Site::Runtime)
+            .collect();
         if let Some(longest) = on_runtime.iter().map(|a| a.held).max() {
             return Err(format!(
                 "the catalogues were analysed on the runtime's own thread ({} of {}, {runtime}), \
@@ -415,7 +430,10 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
     }));
     let task_panic = panics.recorded().into_iter().next();
     let (first_down, first_status) = DOWN[0];
-    let down = format!("`{}` (its server answered `{first_status}`)", NAMES[first_down]);
+    let down = format!(
+        "`{}` (its server answered `{first_status}`)",
+        NAMES[first_down]
+    );
     let reports = match (outcome, task_panic) {
         (Err(_), Some(task_panic)) => panic!(
             "one failed source panicked its fetch task and the other results were lost: {down} \
@@ -531,23 +549,24 @@ fn analyses_several_catalogues_at_once_on_rayon() {
     // The first two analyses wait for each other: they only meet if two run at the same time.
     let meeting = Rendezvous::new(2, PATIENCE);
     let at_meeting = Arc::clone(&meeting);
-    let (placement, reports) = real_clock()
-        .limit(LIMIT)
-        .on_block(ON_BLOCK)
-        .run(move || async move {
-            let placement = Placement::new();
-            let recorder = placement.clone();
-            let analyse = analyser_of(move |text| {
-                recorder.record(|| {
-                    if rayon::current_thread_index().is_some() {
-                        at_meeting.arrive();
-                    }
-                    summarise(text)
-                })
+    let (placement, reports) =
+        real_clock()
+            .limit(LIMIT)
+            .on_block(ON_BLOCK)
+            .run(move || async move {
+                let placement = Placement::new();
+                let recorder = placement.clone();
+                let analyse = analyser_of(move |text| {
+                    recorder.record(|| {
+                        if rayon::current_thread_index().is_some() {
+                            at_meeting.arrive();
+                        }
+                        summarise(text)
+                    })
+                });
+                let reports = compare_suppliers(suppliers, analyse).await;
+                (placement, reports)
             });
-            let reports = compare_suppliers(suppliers, analyse).await;
-            (placement, reports)
-        });
     placement
         .check_on_rayon(
             "CPU work belongs on rayon's pool: hand the catalogues to it and .await its answer",

@@ -44,7 +44,11 @@ fn batch(seq: u64) -> Batch {
 fn index_of(batch: &Batch) -> BatchIndex {
     BatchIndex {
         seq: batch.seq,
-        words: batch.lines.iter().map(|l| l.split_whitespace().count()).sum(),
+        words: batch
+            .lines
+            .iter()
+            .map(|l| l.split_whitespace().count())
+            .sum(),
     }
 }
 
@@ -135,7 +139,10 @@ impl Library {
 
     fn gate_of(&self, gates: &Mutex<Vec<(u64, Arc<Gate>)>>, seq: u64) -> Option<Arc<Gate>> {
         let gates = gates.lock().unwrap_or_else(|e| e.into_inner());
-        gates.iter().find(|(s, _)| *s == seq).map(|(_, g)| Arc::clone(g))
+        gates
+            .iter()
+            .find(|(s, _)| *s == seq)
+            .map(|(_, g)| Arc::clone(g))
     }
 
     fn started(&self) -> usize {
@@ -149,7 +156,10 @@ impl Library {
 
 /// The network reader: sends `total` batches into the bounded channel, counting the sends
 /// that completed.
-fn start_reader(total: u64, queue: usize) -> (mpsc::Receiver<Batch>, mpsc::Sender<Batch>, Arc<AtomicU64>) {
+fn start_reader(
+    total: u64,
+    queue: usize,
+) -> (mpsc::Receiver<Batch>, mpsc::Sender<Batch>, Arc<AtomicU64>) {
     let (tx, rx) = mpsc::channel(queue);
     let sent = Arc::new(AtomicU64::new(0));
     let (reader, counted) = (tx.clone(), Arc::clone(&sent));
@@ -285,39 +295,40 @@ fn holds_back_the_reader_while_the_pool_is_busy() {
     let library = Library::new(false);
     let inside = library.clone();
 
-    let (busy, indexes, placement) = paused_clock()
-        .limit(LIMIT)
-        .on_block(ON_BLOCK)
-        .run(move || async move {
-            let placement = Placement::new();
-            let (incoming, channel, sent) = start_reader(TOTAL, QUEUE);
-            let pipeline = index_logs(incoming, IN_FLIGHT, inside.indexer(placement.clone()));
-            let mut pipeline = std::pin::pin!(pipeline);
-            let early = settle_first(&mut pipeline).await;
+    let (busy, indexes, placement) =
+        paused_clock()
+            .limit(LIMIT)
+            .on_block(ON_BLOCK)
+            .run(move || async move {
+                let placement = Placement::new();
+                let (incoming, channel, sent) = start_reader(TOTAL, QUEUE);
+                let pipeline = index_logs(incoming, IN_FLIGHT, inside.indexer(placement.clone()));
+                let mut pipeline = std::pin::pin!(pipeline);
+                let early = settle_first(&mut pipeline).await;
 
-            // Every batch index_logs took is either in the pool or held by it: none finished.
-            let queued = (QUEUE - channel.capacity()) as u64;
-            let taken = sent.load(Ordering::SeqCst) - queued;
-            drop(channel);
-            let handed = (taken as usize).min(RAYON_THREADS);
-            if taken > IN_FLIGHT as u64 + 1 {
-                wait_until(PATIENCE, || inside.started() > IN_FLIGHT);
-            } else {
-                wait_until(PATIENCE, || inside.started() >= handed.min(IN_FLIGHT));
-            }
-            let busy = Busy {
-                taken,
-                started: inside.started(),
-                high_water: inside.high_water(),
-            };
+                // Every batch index_logs took is either in the pool or held by it: none finished.
+                let queued = (QUEUE - channel.capacity()) as u64;
+                let taken = sent.load(Ordering::SeqCst) - queued;
+                drop(channel);
+                let handed = (taken as usize).min(RAYON_THREADS);
+                if taken > IN_FLIGHT as u64 + 1 {
+                    wait_until(PATIENCE, || inside.started() > IN_FLIGHT);
+                } else {
+                    wait_until(PATIENCE, || inside.started() >= handed.min(IN_FLIGHT));
+                }
+                let busy = Busy {
+                    taken,
+                    started: inside.started(),
+                    high_water: inside.high_water(),
+                };
 
-            inside.gate.open();
-            let indexes = match early {
-                Some(indexes) => indexes,
-                None => pipeline.await,
-            };
-            (busy, indexes, placement)
-        });
+                inside.gate.open();
+                let indexes = match early {
+                    Some(indexes) => indexes,
+                    None => pipeline.await,
+                };
+                (busy, indexes, placement)
+            });
 
     check_placement(&placement);
     if let Some(verdict) = busy_verdict(&busy, TOTAL, IN_FLIGHT, QUEUE) {
@@ -346,16 +357,18 @@ fn run_in_order(total: u64, in_flight: usize, queue: usize) {
         }
     }
     let inside = library.clone();
-    let (indexes, placement) = paused_clock()
-        .limit(LIMIT)
-        .on_block(ON_BLOCK)
-        .run(move || async move {
-            let placement = Placement::new();
-            let (incoming, channel, _) = start_reader(total, queue);
-            drop(channel);
-            let indexes = index_logs(incoming, in_flight, inside.indexer(placement.clone())).await;
-            (indexes, placement)
-        });
+    let (indexes, placement) =
+        paused_clock()
+            .limit(LIMIT)
+            .on_block(ON_BLOCK)
+            .run(move || async move {
+                let placement = Placement::new();
+                let (incoming, channel, _) = start_reader(total, queue);
+                drop(channel);
+                let indexes =
+                    index_logs(incoming, in_flight, inside.indexer(placement.clone())).await;
+                (indexes, placement)
+            });
     if total > 0 {
         check_placement(&placement);
     }
