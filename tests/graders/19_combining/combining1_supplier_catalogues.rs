@@ -428,12 +428,19 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
                 compare_suppliers(suppliers, analyser_of(summarise)).await
             })
     }));
-    let task_panic = panics.recorded().into_iter().next();
-    let (first_down, first_status) = DOWN[0];
-    let down = format!(
-        "`{}` (its server answered `{first_status}`)",
-        NAMES[first_down]
-    );
+    // Name the first supplier that is down whose task panicked (the tasks panic in any order).
+    let recorded = panics.recorded();
+    let named = DOWN.iter().find_map(|&(i, status)| {
+        let panic = recorded.iter().find(|p| p.message.contains(status))?;
+        Some((i, status, panic.clone()))
+    });
+    let (down_at, down_status) = named
+        .as_ref()
+        .map_or(DOWN[0], |&(i, status, _)| (i, status));
+    let task_panic = named
+        .map(|(_, _, panic)| panic)
+        .or(recorded.into_iter().next());
+    let down = format!("`{}` (its server answered `{down_status}`)", NAMES[down_at]);
     let reports = match (outcome, task_panic) {
         (Err(_), Some(task_panic)) => panic!(
             "one failed source panicked its fetch task and the other results were lost: {down} \
