@@ -56,13 +56,20 @@ pub async fn fetch_catalogue(addr: SocketAddr) -> Result<String, String> {
 
 pub async fn compare_suppliers(suppliers: Vec<Supplier>, analyse: Analyser) -> Vec<Report> {
     // join_all polls every fetch in this one task, so the requests overlap without spawning.
-    let fetches = suppliers.iter().map(|supplier| fetch_catalogue(supplier.addr));
+    let fetches = suppliers
+        .iter()
+        .map(|supplier| fetch_catalogue(supplier.addr));
     let catalogues: Vec<Result<String, String>> = futures::future::join_all(fetches).await;
     // The blocking pool's thread waits for rayon; the runtime's threads do not.
     let analysis = spawn_blocking(move || {
         catalogues
             .par_iter()
-            .map(|catalogue| catalogue.as_ref().map(|text| analyse(text)).map_err(String::clone))
+            .map(|catalogue| {
+                catalogue
+                    .as_ref()
+                    .map(|text| analyse(text))
+                    .map_err(String::clone)
+            })
             .collect::<Vec<_>>()
     });
     let summaries = match analysis.await {
@@ -71,7 +78,10 @@ pub async fn compare_suppliers(suppliers: Vec<Supplier>, analyse: Analyser) -> V
     };
     let mut reports = Vec::new();
     for (supplier, summary) in suppliers.into_iter().zip(summaries) {
-        reports.push(Report { supplier: supplier.name, summary });
+        reports.push(Report {
+            supplier: supplier.name,
+            summary,
+        });
     }
     reports
 }

@@ -67,7 +67,12 @@ pub async fn compare_suppliers(suppliers: Vec<Supplier>, analyse: Analyser) -> V
     // The analysis itself runs on rayon's threads...
     let summaries: Vec<Result<Summary, String>> = catalogues
         .par_iter()
-        .map(|catalogue| catalogue.as_ref().map(|text| analyse(text)).map_err(Clone::clone))
+        .map(|catalogue| {
+            catalogue
+                .as_ref()
+                .map(|text| analyse(text))
+                .map_err(Clone::clone)
+        })
         .collect();
     let reports = suppliers.into_iter().zip(summaries);
     let report = |(supplier, summary): (Supplier, _)| Report {

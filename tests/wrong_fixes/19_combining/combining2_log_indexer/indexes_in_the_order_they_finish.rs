@@ -43,7 +43,10 @@ pub async fn index_logs(
     let permits = Arc::new(Semaphore::new(max_in_flight));
     let (results, mut finished) = mpsc::unbounded_channel();
     loop {
-        let permit = Arc::clone(&permits).acquire_owned().await.expect("never closed");
+        let permit = Arc::clone(&permits)
+            .acquire_owned()
+            .await
+            .expect("never closed");
         let Some(batch) = incoming.recv().await else {
             break;
         };

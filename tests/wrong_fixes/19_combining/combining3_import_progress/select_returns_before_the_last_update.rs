@@ -16,8 +16,8 @@
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use tokio::sync::{oneshot, watch};
 use tokio::select;
+use tokio::sync::{oneshot, watch};
 
 pub struct Photo {
     pub name: String,
