@@ -335,6 +335,70 @@ fn analyser_of(analyse: impl Fn(&str) -> Summary + Send + Sync + 'static) -> Ana
     Arc::new(analyse)
 }
 
+// --- A runtime for checks that measure blocking themselves ---------------------------------
+
+/// Which runtime a check runs its future on.
+#[derive(Clone, Copy)]
+enum Flavour {
+    CurrentThread,
+    /// A multi-thread runtime with this many workers.
+    MultiThread(usize),
+}
+
+/// What ended a run early.
+enum Failure {
+    Verdict(String),
+    Panic(Box<dyn std::any::Any + Send>),
+}
+
+/// Runs the future `make` returns on a fresh runtime, on a thread that a watchdog watches (a
+/// check still running at `LIMIT` ends with `ON_BLOCK`), with tokio's own panics explained and
+/// any task panic failing the check: what `Run` does, minus its own verdicts on blocking,
+/// because this grader provokes and measures blocking itself (the heartbeat, the gates) and
+/// words what it saw. A local helper: where the grading crate has `Run::allow_blocking`, that
+/// is the same thing.
+fn on_runtime<T, F>(flavour: Flavour, paused: bool, make: impl FnOnce() -> F + Send + 'static) -> T
+where
+    F: Future<Output = T>,
+    T: Send + 'static,
+{
+    let panics = TaskPanics::new();
+    let in_thread = panics.clone();
+    let outcome = Watchdog::new(LIMIT, ON_BLOCK).run(move || {
+        let mut builder = match flavour {
+            Flavour::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            Flavour::MultiThread(workers) => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(workers);
+                builder
+            }
+        };
+        let runtime = builder
+            .on_thread_start(in_thread.thread_start_hook())
+            .enable_all()
+            .start_paused(paused)
+            .build()
+            .expect("the grader could not build a tokio runtime");
+        let _watching = in_thread.watch_this_thread();
+        let _runtime_thread = mark_runtime_thread();
+        let outcome = catch_unwind(AssertUnwindSafe(|| runtime.block_on(make())));
+        drop(runtime);
+        outcome.map_err(
+            |payload| match explain_tokio_panic(panic_message(&*payload)) {
+                Some(verdict) => Failure::Verdict(verdict.to_owned()),
+                None => Failure::Panic(payload),
+            },
+        )
+    });
+    let output = match outcome {
+        Ok(output) => output,
+        Err(Failure::Verdict(verdict)) => panic!("{verdict}"),
+        Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
+    };
+    panics.assert_none();
+    output
+}
+
 // --- The checks --------------------------------------------------------------------------
 
 #[test]
@@ -514,13 +578,10 @@ fn analyses_on_rayon_while_the_runtime_keeps_running() {
     let (suppliers, expected) = healthy(&NAMES);
     let watched = Watched::new();
     let analyses = watched.clone();
-    let reports = real_clock()
-        .limit(LIMIT)
-        .on_block(ON_BLOCK)
-        .run(move || async move {
-            let heartbeat = Heartbeat::start().await;
-            compare_suppliers(suppliers, analyses.analyser(heartbeat)).await
-        });
+    let reports = on_runtime(Flavour::CurrentThread, false, move || async move {
+        let heartbeat = Heartbeat::start().await;
+        compare_suppliers(suppliers, analyses.analyser(heartbeat)).await
+    });
     watched
         .check("on a current-thread runtime")
         .unwrap_or_else(|verdict| panic!("{verdict}"));
@@ -531,17 +592,13 @@ fn analyses_on_rayon_while_the_runtime_keeps_running() {
     let (suppliers, expected) = healthy(&NAMES);
     let watched = Watched::new();
     let analyses = watched.clone();
-    let reports = real_clock()
-        .multi_thread(1)
-        .limit(LIMIT)
-        .on_block(ON_BLOCK)
-        .run(move || async move {
-            let heartbeat = Heartbeat::start().await;
-            let analyser = analyses.analyser(heartbeat);
-            tokio::spawn(compare_suppliers(suppliers, analyser))
-                .await
-                .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
-        });
+    let reports = on_runtime(Flavour::MultiThread(1), false, move || async move {
+        let heartbeat = Heartbeat::start().await;
+        let analyser = analyses.analyser(heartbeat);
+        tokio::spawn(compare_suppliers(suppliers, analyser))
+            .await
+            .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
+    });
     watched
         .check("on a worker of a multi-thread runtime")
         .unwrap_or_else(|verdict| panic!("{verdict}"));
@@ -556,31 +613,27 @@ fn analyses_several_catalogues_at_once_on_rayon() {
     // The first two analyses wait for each other: they only meet if two run at the same time.
     let meeting = Rendezvous::new(2, PATIENCE);
     let at_meeting = Arc::clone(&meeting);
-    let (placement, reports) =
-        real_clock()
-            .limit(LIMIT)
-            .on_block(ON_BLOCK)
-            .run(move || async move {
-                let placement = Placement::new();
-                let recorder = placement.clone();
-                let runtime_thread = thread::current().id();
-                let spun = AtomicBool::new(false);
-                let analyse = analyser_of(move |text| {
-                    recorder.record(|| {
-                        if rayon::current_thread_index().is_some() {
-                            at_meeting.arrive();
-                        } else if thread::current().id() == runtime_thread
-                            && !spun.swap(true, Ordering::SeqCst)
-                        {
-                            // The analysis is CPU work: this is how long it holds the runtime.
-                            spin_for(PATIENCE);
-                        }
-                        summarise(text)
-                    })
-                });
-                let reports = compare_suppliers(suppliers, analyse).await;
-                (placement, reports)
-            });
+    let (placement, reports) = on_runtime(Flavour::CurrentThread, false, move || async move {
+        let placement = Placement::new();
+        let recorder = placement.clone();
+        let runtime_thread = thread::current().id();
+        let spun = AtomicBool::new(false);
+        let analyse = analyser_of(move |text| {
+            recorder.record(|| {
+                if rayon::current_thread_index().is_some() {
+                    at_meeting.arrive();
+                } else if thread::current().id() == runtime_thread
+                    && !spun.swap(true, Ordering::SeqCst)
+                {
+                    // The analysis is CPU work: this is how long it holds the runtime.
+                    spin_for(PATIENCE);
+                }
+                summarise(text)
+            })
+        });
+        let reports = compare_suppliers(suppliers, analyse).await;
+        (placement, reports)
+    });
     placement
         .check_on_rayon(
             "CPU work belongs on rayon's pool: hand the catalogues to it and .await its answer",

@@ -1,4 +1,5 @@
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
@@ -191,6 +192,55 @@ fn start_reader(
     (rx, tx, sent)
 }
 
+// --- The runtime the checks run on ---------------------------------------------------------
+
+/// What ended a run early.
+enum Failure {
+    Verdict(String),
+    Panic(Box<dyn std::any::Any + Send>),
+}
+
+/// Runs the future `make` returns on a fresh current-thread runtime whose clock starts paused,
+/// on a thread that a watchdog watches (a check still running at `LIMIT` ends with
+/// `ON_BLOCK`), with tokio's own panics explained and any task panic failing the check: what
+/// `paused_clock()` does, minus its own verdicts on blocking, because the grader's indexing
+/// blocks on purpose (it holds batches at a gate, and computes on the runtime's thread when a
+/// wrong program puts it there) and these checks word what they saw. A local helper: where the
+/// grading crate has `Run::allow_blocking`, that is the same thing.
+fn on_paused_clock<T, F>(make: impl FnOnce() -> F + Send + 'static) -> T
+where
+    F: Future<Output = T>,
+    T: Send + 'static,
+{
+    let panics = TaskPanics::new();
+    let in_thread = panics.clone();
+    let outcome = Watchdog::new(LIMIT, ON_BLOCK).run(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .on_thread_start(in_thread.thread_start_hook())
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .expect("the grader could not build a tokio runtime");
+        let _watching = in_thread.watch_this_thread();
+        let _runtime_thread = mark_runtime_thread();
+        let outcome = catch_unwind(AssertUnwindSafe(|| runtime.block_on(make())));
+        drop(runtime);
+        outcome.map_err(
+            |payload| match explain_tokio_panic(panic_message(&*payload)) {
+                Some(verdict) => Failure::Verdict(verdict.to_owned()),
+                None => Failure::Panic(payload),
+            },
+        )
+    });
+    let output = match outcome {
+        Ok(output) => output,
+        Err(Failure::Verdict(verdict)) => panic!("{verdict}"),
+        Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
+    };
+    panics.assert_none();
+    output
+}
+
 /// `index_logs`, polled in this task until it finishes or `SETTLE` of virtual time passes.
 async fn settle_first<F: Future>(pipeline: &mut std::pin::Pin<&mut F>) -> Option<F::Output> {
     tokio::select! {
@@ -315,40 +365,36 @@ fn holds_back_the_reader_while_the_pool_is_busy() {
     let library = Library::new(false);
     let inside = library.clone();
 
-    let (busy, indexes, placement) =
-        paused_clock()
-            .limit(LIMIT)
-            .on_block(ON_BLOCK)
-            .run(move || async move {
-                let placement = Placement::new();
-                let (incoming, channel, sent) = start_reader(TOTAL, QUEUE);
-                let pipeline = index_logs(incoming, IN_FLIGHT, inside.indexer(placement.clone()));
-                let mut pipeline = std::pin::pin!(pipeline);
-                let early = settle_first(&mut pipeline).await;
+    let (busy, indexes, placement) = on_paused_clock(move || async move {
+        let placement = Placement::new();
+        let (incoming, channel, sent) = start_reader(TOTAL, QUEUE);
+        let pipeline = index_logs(incoming, IN_FLIGHT, inside.indexer(placement.clone()));
+        let mut pipeline = std::pin::pin!(pipeline);
+        let early = settle_first(&mut pipeline).await;
 
-                // Every batch index_logs took is either in the pool or held by it: none finished.
-                let queued = (QUEUE - channel.capacity()) as u64;
-                let taken = sent.load(Ordering::SeqCst) - queued;
-                drop(channel);
-                let handed = (taken as usize).min(RAYON_THREADS);
-                if taken > IN_FLIGHT as u64 + 1 {
-                    wait_until(PATIENCE, || inside.started() > IN_FLIGHT);
-                } else {
-                    wait_until(PATIENCE, || inside.started() >= handed.min(IN_FLIGHT));
-                }
-                let busy = Busy {
-                    taken,
-                    started: inside.started(),
-                    high_water: inside.high_water(),
-                };
+        // Every batch index_logs took is either in the pool or held by it: none finished.
+        let queued = (QUEUE - channel.capacity()) as u64;
+        let taken = sent.load(Ordering::SeqCst) - queued;
+        drop(channel);
+        let handed = (taken as usize).min(RAYON_THREADS);
+        if taken > IN_FLIGHT as u64 + 1 {
+            wait_until(PATIENCE, || inside.started() > IN_FLIGHT);
+        } else {
+            wait_until(PATIENCE, || inside.started() >= handed.min(IN_FLIGHT));
+        }
+        let busy = Busy {
+            taken,
+            started: inside.started(),
+            high_water: inside.high_water(),
+        };
 
-                inside.gate.open();
-                let indexes = match early {
-                    Some(indexes) => indexes,
-                    None => pipeline.await,
-                };
-                (busy, indexes, placement)
-            });
+        inside.gate.open();
+        let indexes = match early {
+            Some(indexes) => indexes,
+            None => pipeline.await,
+        };
+        (busy, indexes, placement)
+    });
 
     check_placement(&placement);
     if let Some(verdict) = busy_verdict(&busy, TOTAL, IN_FLIGHT, QUEUE) {
@@ -377,18 +423,13 @@ fn run_in_order(total: u64, in_flight: usize, queue: usize) {
         }
     }
     let inside = library.clone();
-    let (indexes, placement) =
-        paused_clock()
-            .limit(LIMIT)
-            .on_block(ON_BLOCK)
-            .run(move || async move {
-                let placement = Placement::new();
-                let (incoming, channel, _) = start_reader(total, queue);
-                drop(channel);
-                let indexes =
-                    index_logs(incoming, in_flight, inside.indexer(placement.clone())).await;
-                (indexes, placement)
-            });
+    let (indexes, placement) = on_paused_clock(move || async move {
+        let placement = Placement::new();
+        let (incoming, channel, _) = start_reader(total, queue);
+        drop(channel);
+        let indexes = index_logs(incoming, in_flight, inside.indexer(placement.clone())).await;
+        (indexes, placement)
+    });
     if total > 0 {
         check_placement(&placement);
     }
