@@ -455,8 +455,9 @@ fn the_bar_moves_while_the_photos_are_made() {
             .check(runtime)
             .unwrap_or_else(|verdict| panic!("{verdict}"));
         check_thumbnails(&made, PHOTOS);
-        let drawings: Vec<Progress> = studio.drawings().into_iter().map(|(p, _)| p).collect();
-        check_drawings(&drawings, PHOTOS).unwrap_or_else(|verdict| panic!("{verdict}"));
+        // What the drawings end on is `the_bar_ends_on_every_photo_done`'s to check: there the
+        // grader makes the last update and the thumbnails arrive together; here, whether they
+        // do is luck, and a verdict must not depend on it.
     }
 }
 
