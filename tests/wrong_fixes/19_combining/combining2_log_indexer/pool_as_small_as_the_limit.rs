@@ -10,9 +10,10 @@
 //!
 //! Done when: `index_logs(incoming, max_in_flight, index)` returns every batch's index, in the
 //! order the batches arrived; at most `max_in_flight` batches are in rayon's pool (handed over
-//! and not yet indexed) at any time, and while that many are, batches stay in the channel (at
-//! most one more may wait in your hands), so the reader waits; up to `max_in_flight` batches
-//! are indexed at the same time, always on rayon's threads; no batches, no indexes.
+//! and not yet indexed) at any time, and while that many are, batches stay in the channel
+//! (`index_logs` may hold one more, waiting for room), so the reader waits; up to
+//! `max_in_flight` batches are indexed at the same time, always on rayon's threads; no
+//! batches, no indexes.
 //! `max_in_flight` is at least 1.
 
 use std::sync::Arc;
