@@ -1,0 +1,666 @@
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, ThreadId};
+use std::time::{Duration, Instant};
+
+use asynclings_grading::prelude::*;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::exercise::{Analyser, Report, Summary, Supplier, compare_suppliers};
+
+/// How long the grader's work waits for something that a correct program does within
+/// milliseconds (another task of the runtime running, a second fetch or analysis starting
+/// alongside). A program that gets it wrong waits this long, far above what a loaded 2-core
+/// machine adds to a correct one.
+const PATIENCE: Duration = Duration::from_millis(1200);
+/// A check whose runtime is still busy after this long (real time) is stopped and named.
+const LIMIT: Duration = Duration::from_secs(3);
+/// Rayon's global pool, the same on every machine (each check runs in a process of its own).
+const RAYON_THREADS: usize = 4;
+
+const ON_BLOCK: &str = "compare_suppliers never finished: it waited for a fetch or an analysis \
+                        that never answered, or it blocked the runtime's thread for good";
+
+fn pool_of_known_size() {
+    // Fails only if the pool already exists, which a fresh check process rules out.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(RAYON_THREADS)
+        .build_global();
+}
+
+// --- The suppliers' servers (loopback TCP, run by the grader) -----------------------------
+
+/// A supplier's catalogue: one `name,price_cents` line per item.
+fn catalogue(supplier: usize, items: usize) -> String {
+    (0..items)
+        .map(|i| {
+            format!(
+                "item-{supplier}-{i},{}\n",
+                150 + (supplier * 37 + i * 13) % 900
+            )
+        })
+        .collect()
+}
+
+/// What the grader's statistics library makes of a catalogue.
+fn summarise(text: &str) -> Summary {
+    let prices = text
+        .lines()
+        .filter_map(|line| line.split_once(',')?.1.parse::<u64>().ok());
+    let (items, cheapest) = prices.fold((0, u64::MAX), |(n, low), p| (n + 1, low.min(p)));
+    Summary {
+        items,
+        cheapest_cents: if items == 0 { 0 } else { cheapest },
+    }
+}
+
+/// How a server answers, and what it does before and after.
+struct Server {
+    answer: String,
+    /// Runs once a request has been accepted, before the answer is sent.
+    before: Box<dyn Fn() + Send>,
+    /// Runs once the answer is sent.
+    after: Box<dyn Fn() + Send>,
+}
+
+impl Server {
+    fn serving(catalogue: String) -> Self {
+        Self::answering(format!("200 OK\n{catalogue}"))
+    }
+
+    fn answering(answer: String) -> Self {
+        Server {
+            answer,
+            before: Box::new(|| {}),
+            after: Box::new(|| {}),
+        }
+    }
+
+    /// Listens on a loopback port of its own, on a thread of its own; answers every request.
+    fn start(self) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("the grader could not listen");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                (self.before)();
+                let _ = stream.write_all(self.answer.as_bytes());
+                drop(stream);
+                (self.after)();
+            }
+        });
+        addr
+    }
+}
+
+fn supplier(name: &str, addr: SocketAddr) -> Supplier {
+    Supplier {
+        name: name.to_owned(),
+        addr,
+    }
+}
+
+/// Healthy suppliers that answer at once, with what each report must say.
+fn healthy(names: &[&str]) -> (Vec<Supplier>, Vec<Summary>) {
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let text = catalogue(i, 20 + 7 * i);
+            let expected = summarise(&text);
+            (supplier(name, Server::serving(text).start()), expected)
+        })
+        .unzip()
+}
+
+fn check_reports(reports: &[Report], names: &[&str], expected: &[Summary]) {
+    let got: Vec<&str> = reports.iter().map(|r| r.supplier.as_str()).collect();
+    assert!(
+        got == names,
+        "returned reports for {got:?} where the suppliers were {names:?}: one report per \
+         supplier, in the order the suppliers were given (not the order the fetches finished)"
+    );
+    for (report, expected) in reports.iter().zip(expected) {
+        match &report.summary {
+            Ok(summary) => assert!(
+                summary == expected,
+                "the report of `{}` has the summary {summary:?}, but its own catalogue gives \
+                 {expected:?}: each supplier's summary must come from that supplier's catalogue",
+                report.supplier
+            ),
+            Err(why) => panic!(
+                "the report of `{}` says its fetch failed ({why}), but its server answered \
+                 `200 OK` with {} items: report an error only for a fetch that failed",
+                report.supplier, expected.items
+            ),
+        }
+    }
+}
+
+// --- A heartbeat: does the runtime run another task while the analysis runs? -------------
+
+type Ping = Box<dyn FnOnce() + Send>;
+
+/// A task on the runtime under test that runs the pings it receives. The grader's analysis
+/// pings it and waits, on its own thread, for the answer, which can only come if the runtime
+/// ran another task meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a stalled
+/// runtime is given).
+#[derive(Clone)]
+struct Heartbeat {
+    pings: mpsc::UnboundedSender<Ping>,
+    /// The threads the heartbeat task ran on: the runtime's (worker) threads.
+    threads: Arc<Mutex<Vec<ThreadId>>>,
+}
+
+impl Heartbeat {
+    /// Spawns the heartbeat task on the current runtime and waits for its first beat.
+    async fn start() -> Self {
+        let (pings, mut inbox) = mpsc::unbounded_channel::<Ping>();
+        let threads = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&threads);
+        tokio::spawn(async move {
+            while let Some(ping) = inbox.recv().await {
+                let here = thread::current().id();
+                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+                if !seen.contains(&here) {
+                    seen.push(here);
+                }
+                drop(seen);
+                ping();
+            }
+        });
+        let heartbeat = Heartbeat { pings, threads };
+        let (beat, first_beat) = oneshot::channel();
+        heartbeat.send(Box::new(move || {
+            let _ = beat.send(());
+        }));
+        let _ = first_beat.await;
+        heartbeat
+    }
+
+    fn send(&self, ping: Ping) {
+        let _ = self.pings.send(ping);
+    }
+
+    fn is_runtime_thread(&self) -> bool {
+        let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        threads.contains(&thread::current().id())
+    }
+
+    /// Whether the runtime ran the heartbeat within `PATIENCE` (real time) of this call; the
+    /// calling thread waits for it.
+    fn beats_within_patience(&self) -> bool {
+        let gate = Gate::new(PATIENCE);
+        let opened = Arc::clone(&gate);
+        self.send(Box::new(move || opened.open()));
+        gate.wait()
+    }
+}
+
+/// Where one analysis ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Site {
+    Rayon,
+    Runtime,
+    Elsewhere,
+}
+
+/// One call of the grader's analysis.
+#[derive(Clone, Copy, Debug)]
+struct Analysis {
+    site: Site,
+    /// Whether the runtime ran another task while it ran (`None`: not asked, the runtime had
+    /// already been seen stalling).
+    runtime_ran: Option<bool>,
+    held: Duration,
+}
+
+/// The grader's statistics library for the stall checks: each analysis asks the runtime's
+/// heartbeat to run and waits for it; on the runtime's own thread it computes for
+/// `PATIENCE` instead (the analysis is CPU work), once.
+#[derive(Clone)]
+struct Watched {
+    analyses: Arc<Mutex<Vec<Analysis>>>,
+    stalled: Arc<AtomicBool>,
+}
+
+impl Watched {
+    fn new() -> Self {
+        Watched {
+            analyses: Arc::default(),
+            stalled: Arc::default(),
+        }
+    }
+
+    fn analyser(&self, heartbeat: Heartbeat) -> Analyser {
+        let watched = self.clone();
+        Arc::new(move |text: &str| {
+            let started = Instant::now();
+            let site = if rayon::current_thread_index().is_some() {
+                Site::Rayon
+            } else if heartbeat.is_runtime_thread() {
+                Site::Runtime
+            } else {
+                Site::Elsewhere
+            };
+            let summary = summarise(text);
+            let runtime_ran = if site == Site::Runtime {
+                if !watched.stalled.swap(true, Ordering::SeqCst) {
+                    spin_for(PATIENCE);
+                }
+                Some(false)
+            } else if watched.stalled.load(Ordering::SeqCst) {
+                None
+            } else {
+                let ran = heartbeat.beats_within_patience();
+                if !ran {
+                    watched.stalled.store(true, Ordering::SeqCst);
+                }
+                Some(ran)
+            };
+            let analysis = Analysis {
+                site,
+                runtime_ran,
+                held: started.elapsed(),
+            };
+            watched
+                .analyses
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(analysis);
+            summary
+        })
+    }
+
+    /// `Err(verdict)` if an analysis held the runtime, or ran while the runtime sat waiting.
+    fn check(&self, runtime: &str) -> Result<(), String> {
+        let analyses = self
+            .analyses
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let on_runtime: Vec<&Analysis> = analyses
+            .iter()
+            .filter(|a| a.site == Site::Runtime)
+            .collect();
+        if let Some(longest) = on_runtime.iter().map(|a| a.held).max() {
+            return Err(format!(
+                "the catalogues were analysed on the runtime's own thread ({} of {}, {runtime}), \
+                 and that stalled the runtime for {} ms: another task, ready the whole time, \
+                 could not run; hand the analysis to rayon's pool and only .await its result",
+                on_runtime.len(),
+                analyses.len(),
+                longest.as_millis()
+            ));
+        }
+        let Some(stall) = analyses.iter().find(|a| a.runtime_ran == Some(false)) else {
+            return Ok(());
+        };
+        let held = stall.held.as_millis();
+        Err(match stall.site {
+            Site::Rayon => format!(
+                "par_iter ran on a tokio worker and stalled the runtime for {held} ms \
+                 ({runtime}): the catalogues were analysed on rayon's threads, but the task's \
+                 own thread sat waiting for them (par_iter and ThreadPool::install block their \
+                 caller until rayon is done, and so does a blocking wait for rayon's answer), so \
+                 another task, ready the whole time, could not run; let rayon work in the \
+                 background and .await its answer"
+            ),
+            _ => format!(
+                "the analysis ran on another thread, but the runtime's thread waited for it \
+                 without .await for {held} ms ({runtime}), so another task, ready the whole \
+                 time, could not run; .await the analysis's answer instead of blocking on it"
+            ),
+        })
+    }
+}
+
+/// Busy on the CPU for `how_long`: the analysis a wrong program runs on the runtime's thread.
+fn spin_for(how_long: Duration) {
+    let until = Instant::now() + how_long;
+    let mut x = 1u64;
+    while Instant::now() < until {
+        for _ in 0..1000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+}
+
+fn analyser_of(analyse: impl Fn(&str) -> Summary + Send + Sync + 'static) -> Analyser {
+    Arc::new(analyse)
+}
+
+// --- A runtime for checks that measure blocking themselves ---------------------------------
+
+/// Which runtime a check runs its future on.
+#[derive(Clone, Copy)]
+enum Flavour {
+    CurrentThread,
+    /// A multi-thread runtime with this many workers.
+    MultiThread(usize),
+}
+
+/// What ended a run early.
+enum Failure {
+    Verdict(String),
+    Panic(Box<dyn std::any::Any + Send>),
+}
+
+/// Runs the future `make` returns on a fresh runtime, on a thread that a watchdog watches (a
+/// check still running at `LIMIT` ends with `ON_BLOCK`), with tokio's own panics explained and
+/// any task panic failing the check: what `Run` does, minus its own verdicts on blocking,
+/// because this grader provokes and measures blocking itself (the heartbeat, the gates) and
+/// words what it saw. A local helper: where the grading crate has `Run::allow_blocking`, that
+/// is the same thing.
+fn on_runtime<T, F>(flavour: Flavour, paused: bool, make: impl FnOnce() -> F + Send + 'static) -> T
+where
+    F: Future<Output = T>,
+    T: Send + 'static,
+{
+    let panics = TaskPanics::new();
+    let in_thread = panics.clone();
+    let outcome = Watchdog::new(LIMIT, ON_BLOCK).run(move || {
+        let mut builder = match flavour {
+            Flavour::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            Flavour::MultiThread(workers) => {
+                let mut builder = tokio::runtime::Builder::new_multi_thread();
+                builder.worker_threads(workers);
+                builder
+            }
+        };
+        let runtime = builder
+            .on_thread_start(in_thread.thread_start_hook())
+            .enable_all()
+            .start_paused(paused)
+            .build()
+            .expect("the grader could not build a tokio runtime");
+        let _watching = in_thread.watch_this_thread();
+        let _runtime_thread = mark_runtime_thread();
+        let outcome = catch_unwind(AssertUnwindSafe(|| runtime.block_on(make())));
+        drop(runtime);
+        outcome.map_err(
+            |payload| match explain_tokio_panic(panic_message(&*payload)) {
+                Some(verdict) => Failure::Verdict(verdict.to_owned()),
+                None => Failure::Panic(payload),
+            },
+        )
+    });
+    let output = match outcome {
+        Ok(output) => output,
+        Err(Failure::Verdict(verdict)) => panic!("{verdict}"),
+        Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
+    };
+    panics.assert_none();
+    output
+}
+
+// --- The checks --------------------------------------------------------------------------
+
+#[test]
+fn requests_every_catalogue_at_once() {
+    const NAMES: [&str; 3] = ["north", "east", "south"];
+    pool_of_known_size();
+    // Each server answers only once all three requests are in (they meet), and then only after
+    // the next supplier's server has answered: the fetches finish in reverse order.
+    let meeting = Rendezvous::new(NAMES.len(), PATIENCE);
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let missed = Arc::new(Mutex::new(None::<usize>));
+    let answered: Vec<Arc<Gate>> = NAMES.iter().map(|_| Gate::new(PATIENCE)).collect();
+    let mut suppliers = Vec::new();
+    let mut expected = Vec::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        let text = catalogue(i, 30 + i);
+        expected.push(summarise(&text));
+        let mut server = Server::serving(text);
+        let (meeting, accepted, missed) = (meeting.clone(), accepted.clone(), missed.clone());
+        let next = answered.get(i + 1).cloned();
+        server.before = Box::new(move || {
+            accepted.fetch_add(1, Ordering::SeqCst);
+            meeting.arrive();
+            if meeting.met() {
+                if let Some(next) = &next {
+                    next.wait();
+                }
+            } else {
+                let mut missed = missed.lock().unwrap_or_else(|e| e.into_inner());
+                missed.get_or_insert(accepted.load(Ordering::SeqCst) - 1);
+            }
+        });
+        let done = Arc::clone(&answered[i]);
+        server.after = Box::new(move || done.open());
+        suppliers.push(supplier(name, server.start()));
+    }
+
+    let reports = real_clock()
+        .limit(LIMIT)
+        .on_block(ON_BLOCK)
+        .run(move || compare_suppliers(suppliers, analyser_of(summarise)));
+
+    if !meeting.met() {
+        let others = missed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or(0);
+        let came = match others {
+            0 => "none came".to_owned(),
+            n => format!("only {n} came"),
+        };
+        panic!(
+            "requested the catalogues one after another: the first supplier's server held its \
+             answer {} s for the other {} requests, and {came} in meanwhile; start every fetch \
+             before awaiting any of them",
+            PATIENCE.as_secs_f64(),
+            NAMES.len() - 1
+        );
+    }
+    check_reports(&reports, &NAMES, &expected);
+}
+
+#[test]
+fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
+    const NAMES: [&str; 4] = ["north", "east", "south", "west"];
+    const DOWN: [(usize, &str); 2] = [(1, "503 down for maintenance"), (3, "500 database error")];
+    pool_of_known_size();
+    let mut suppliers = Vec::new();
+    let mut expected = Vec::new();
+    for (i, name) in NAMES.iter().enumerate() {
+        let server = match DOWN.iter().find(|(down, _)| *down == i) {
+            Some((_, status)) => Server::answering(format!("{status}\n")),
+            None => {
+                let text = catalogue(i, 12 + i);
+                expected.push((i, summarise(&text)));
+                Server::serving(text)
+            }
+        };
+        suppliers.push(supplier(name, server.start()));
+    }
+
+    let panics = TaskPanics::new();
+    let watching = panics.clone();
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        real_clock()
+            .limit(LIMIT)
+            .on_block(ON_BLOCK)
+            .allow_task_panics()
+            .run(move || async move {
+                let _watching = watching.watch_this_thread();
+                compare_suppliers(suppliers, analyser_of(summarise)).await
+            })
+    }));
+    // Name the first supplier that is down whose task panicked (the tasks panic in any order).
+    let recorded = panics.recorded();
+    let named = DOWN.iter().find_map(|&(i, status)| {
+        let panic = recorded.iter().find(|p| p.message.contains(status))?;
+        Some((i, status, panic.clone()))
+    });
+    let (down_at, down_status) = named
+        .as_ref()
+        .map_or(DOWN[0], |&(i, status, _)| (i, status));
+    let task_panic = named
+        .map(|(_, _, panic)| panic)
+        .or(recorded.into_iter().next());
+    let down = format!("`{}` (its server answered `{down_status}`)", NAMES[down_at]);
+    let reports = match (outcome, task_panic) {
+        (Err(_), Some(task_panic)) => panic!(
+            "one failed source panicked its fetch task and the other results were lost: {down} \
+             panicked its task ({task_panic}); the panic came back out of its JoinHandle and \
+             ended compare_suppliers, so none of the {} healthy suppliers got a report; a fetch \
+             that fails is an ordinary outcome: keep it as that supplier's Err and let the \
+             other reports through",
+            expected.len()
+        ),
+        (Err(payload), None) => panic!(
+            "one failed source made compare_suppliers panic and the other results were lost: \
+             {down} ended the whole comparison (\"{}\"), and none of the {} healthy suppliers \
+             got a report; keep a failed fetch as that supplier's Err and let the other reports \
+             through",
+            panic_message(&*payload),
+            expected.len()
+        ),
+        (Ok(_), Some(task_panic)) => panic!(
+            "a failed supplier still panicked its fetch task: {down} panicked ({task_panic}), \
+             and the report was made from the JoinError; a supplier that is down is an \
+             expected outcome, not a bug: let the task return the fetch's error instead of \
+             unwrapping it"
+        ),
+        (Ok(reports), None) => reports,
+    };
+
+    let got: Vec<&str> = reports.iter().map(|r| r.supplier.as_str()).collect();
+    assert!(
+        got == NAMES,
+        "returned reports for {got:?} where the suppliers were {NAMES:?}: one report per \
+         supplier, the failed ones included, in the order the suppliers were given"
+    );
+    for (i, status) in DOWN {
+        match &reports[i].summary {
+            Err(why) if !why.trim().is_empty() => {}
+            Err(_) => panic!(
+                "the report of `{}` is an Err with an empty reason: say why the fetch failed \
+                 (its server answered `{status}`)",
+                NAMES[i]
+            ),
+            Ok(summary) => panic!(
+                "the report of `{}` has a summary ({summary:?}), but its server answered \
+                 `{status}` and sent no catalogue: a failed fetch must be that supplier's Err",
+                NAMES[i]
+            ),
+        }
+    }
+    for (i, summary) in expected {
+        match &reports[i].summary {
+            Ok(got) if *got == summary => {}
+            Ok(got) => panic!(
+                "the report of `{}` has the summary {got:?}, but its own catalogue gives \
+                 {summary:?}: each supplier's summary must come from that supplier's catalogue",
+                NAMES[i]
+            ),
+            Err(why) => panic!(
+                "the report of `{}` says its fetch failed ({why}), but its server answered \
+                 `200 OK`: only the suppliers that are down may get an Err",
+                NAMES[i]
+            ),
+        }
+    }
+}
+
+#[test]
+fn analyses_on_rayon_while_the_runtime_keeps_running() {
+    const NAMES: [&str; 3] = ["north", "east", "south"];
+    pool_of_known_size();
+
+    // A current-thread runtime: compare_suppliers runs on its only thread.
+    let (suppliers, expected) = healthy(&NAMES);
+    let watched = Watched::new();
+    let analyses = watched.clone();
+    let reports = on_runtime(Flavour::CurrentThread, false, move || async move {
+        let heartbeat = Heartbeat::start().await;
+        compare_suppliers(suppliers, analyses.analyser(heartbeat)).await
+    });
+    watched
+        .check("on a current-thread runtime")
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    check_reports(&reports, &NAMES, &expected);
+
+    // A multi-thread runtime with one worker (`#[tokio::main]` gives one per core), where
+    // compare_suppliers runs as a spawned task, as a server's request handler does.
+    let (suppliers, expected) = healthy(&NAMES);
+    let watched = Watched::new();
+    let analyses = watched.clone();
+    let reports = on_runtime(Flavour::MultiThread(1), false, move || async move {
+        let heartbeat = Heartbeat::start().await;
+        let analyser = analyses.analyser(heartbeat);
+        tokio::spawn(compare_suppliers(suppliers, analyser))
+            .await
+            .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
+    });
+    watched
+        .check("on a worker of a multi-thread runtime")
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    check_reports(&reports, &NAMES, &expected);
+}
+
+#[test]
+fn analyses_several_catalogues_at_once_on_rayon() {
+    const NAMES: [&str; 4] = ["north", "east", "south", "west"];
+    pool_of_known_size();
+    let (suppliers, expected) = healthy(&NAMES);
+    // The first two analyses wait for each other: they only meet if two run at the same time.
+    let meeting = Rendezvous::new(2, PATIENCE);
+    let at_meeting = Arc::clone(&meeting);
+    let (placement, reports) = on_runtime(Flavour::CurrentThread, false, move || async move {
+        let placement = Placement::new();
+        let recorder = placement.clone();
+        let runtime_thread = thread::current().id();
+        let spun = AtomicBool::new(false);
+        let analyse = analyser_of(move |text| {
+            recorder.record(|| {
+                if rayon::current_thread_index().is_some() {
+                    at_meeting.arrive();
+                } else if thread::current().id() == runtime_thread
+                    && !spun.swap(true, Ordering::SeqCst)
+                {
+                    // The analysis is CPU work: this is how long it holds the runtime.
+                    spin_for(PATIENCE);
+                }
+                summarise(text)
+            })
+        });
+        let reports = compare_suppliers(suppliers, analyse).await;
+        (placement, reports)
+    });
+    placement
+        .check_on_rayon(
+            "CPU work belongs on rayon's pool: hand the catalogues to it and .await its answer",
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    let threads = placement.rayon_threads().len();
+    assert!(
+        meeting.met(),
+        "analysed one catalogue at a time: on rayon's pool of {RAYON_THREADS} threads, the \
+         first analysis waited {} s for a second one to run alongside it, and none did (all {} \
+         ran on {threads} thread(s)); let rayon split the catalogues between its threads",
+        PATIENCE.as_secs_f64(),
+        NAMES.len()
+    );
+    check_reports(&reports, &NAMES, &expected);
+}
+
+#[test]
+fn no_suppliers_no_reports() {
+    pool_of_known_size();
+    let reports = real_clock()
+        .limit(LIMIT)
+        .on_block(ON_BLOCK)
+        .run(|| compare_suppliers(Vec::new(), analyser_of(summarise)));
+    assert!(
+        reports.is_empty(),
+        "returned {} report(s) for no suppliers at all: no suppliers, no reports",
+        reports.len()
+    );
+}

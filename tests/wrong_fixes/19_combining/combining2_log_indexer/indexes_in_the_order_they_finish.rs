@@ -1,0 +1,66 @@
+//! Wrong fix: limits the batches in flight with permits that travel with them, but the jobs send
+//! their indexes back over one channel, so they come back in the order rayon finishes them.
+// expect fail: instead of the order the batches arrived
+//! A log indexer. A network reader decodes batches of log lines and queues them in a bounded
+//! channel; `index_logs` takes them from there and indexes each one on rayon's pool with
+//! `index` (building a word index: CPU work, a while per batch). The channel is bounded so that
+//! memory stays bounded: when indexing falls behind, the queue fills up and the reader waits,
+//! and the network slows down instead of batches piling up in memory.
+//!
+//! Done when: `index_logs(incoming, max_in_flight, index)` returns every batch's index, in the
+//! order the batches arrived; at most `max_in_flight` batches are in rayon's pool (handed over
+//! and not yet indexed) at any time, and while that many are, batches stay in the channel
+//! (`index_logs` may hold one more, waiting for room), so the reader waits; up to
+//! `max_in_flight` batches are indexed at the same time, always on rayon's threads; no
+//! batches, no indexes.
+//! `max_in_flight` is at least 1.
+
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc};
+
+#[derive(Debug)]
+pub struct Batch {
+    /// The batch's number, counting from 0 in the order the reader decoded them.
+    pub seq: u64,
+    pub lines: Vec<String>,
+}
+
+/// What indexing a batch produces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchIndex {
+    pub seq: u64,
+    pub words: usize,
+}
+
+/// The indexing library: CPU work, a while per batch.
+pub type Indexer = Arc<dyn Fn(Batch) -> BatchIndex + Send + Sync>;
+
+pub async fn index_logs(
+    mut incoming: mpsc::Receiver<Batch>,
+    max_in_flight: usize,
+    index: Indexer,
+) -> Vec<BatchIndex> {
+    let permits = Arc::new(Semaphore::new(max_in_flight));
+    let (results, mut finished) = mpsc::unbounded_channel();
+    loop {
+        let permit = Arc::clone(&permits)
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let Some(batch) = incoming.recv().await else {
+            break;
+        };
+        let (index, results) = (Arc::clone(&index), results.clone());
+        rayon::spawn(move || {
+            let _ = results.send(index(batch));
+            drop(permit);
+        });
+    }
+    drop(results);
+    let mut indexes = Vec::new();
+    while let Some(batch_index) = finished.recv().await {
+        indexes.push(batch_index);
+    }
+    indexes
+}
