@@ -84,6 +84,14 @@ enum DevCommand {
 /// Runs the command line; the result is the exit status.
 pub fn run(cli: Cli) -> Result<u8> {
     let course_dir = cli.course.as_deref();
+    // Commands that grade stop every process they started on SIGINT, SIGTERM and SIGHUP
+    // (watch handles those itself, as keys).
+    if matches!(
+        cli.command,
+        Some(Command::Run { .. } | Command::Verify { .. } | Command::Dev { .. })
+    ) {
+        crate::interrupt::install()?;
+    }
     match cli.command.unwrap_or(Command::Watch) {
         Command::Watch => crate::watch::run(&mut Session::open(course_dir)?),
         Command::List => commands::list::run(&Session::open(course_dir)?).map(|()| exit::SUCCESS),

@@ -59,6 +59,16 @@ pub fn verdict(grade: &Grade, exercise: &Exercise) -> String {
                 "  Restore them (`git checkout -- tests/ grading/`) and save again. If you wrote them, run `asynclings dev seal`."
             );
         }
+        GradeStatus::Rejected => {
+            let _ = writeln!(
+                out,
+                "{} {subject} was refused before any check ran:",
+                fail_mark()
+            );
+            for problem in &grade.diagnostics {
+                let _ = writeln!(out, "  {}", problem.message);
+            }
+        }
         GradeStatus::CompileError => {
             let _ = writeln!(out, "{} {subject} does not compile\n", fail_mark());
             compile_errors(&mut out, grade);
@@ -203,6 +213,7 @@ pub fn first_reason(grade: &Grade) -> Option<String> {
             format!("{}{at}", d.message)
         }),
         GradeStatus::Tampered => grade.tampered.first().cloned(),
+        GradeStatus::Rejected => grade.diagnostics.first().map(|d| d.message.clone()),
         GradeStatus::Missing => Some(format!("{} is missing", grade.subject)),
         GradeStatus::Fail | GradeStatus::Timeout => grade
             .failed_checks()

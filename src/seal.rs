@@ -5,6 +5,9 @@
 //! purposes: a grade compares the hidden tests and grading helpers against them and says
 //! "tampered" instead of passing a learner who edited a hidden test; and `asynclings reset`
 //! finds the shipped version of an exercise in git's object store by its id.
+//! The seal also lists each grader's checks (the test names a build of the grader with the
+//! solution lists): a grade runs exactly those, never what the graded file's own binary
+//! claims to contain.
 //! `asynclings dev seal` writes the file; `asynclings dev check` fails while it is stale.
 
 use std::collections::BTreeMap;
@@ -27,6 +30,9 @@ pub struct Seal {
     pub hidden: BTreeMap<String, String>,
     /// Exercises as shipped (course-relative path → blob id).
     pub shipped: BTreeMap<String, String>,
+    /// Each grader's checks (course-relative grader path → test names in the test binary).
+    #[serde(default)]
+    pub checks: BTreeMap<String, Vec<String>>,
 }
 
 /// The git blob id of `bytes`.
@@ -76,7 +82,28 @@ impl Seal {
         })
     }
 
-    /// What the seal of `course` should be now.
+    /// Whether the fingerprinted files of both seals agree (check lists aside: they come from
+    /// a build, see `Grader::list_all_checks`).
+    pub fn files_match(&self, other: &Self) -> bool {
+        self.hidden == other.hidden && self.shipped == other.shipped
+    }
+
+    /// The exercises of `course` whose checks the seal does not list.
+    pub fn missing_check_lists(&self, course: &Course) -> Vec<String> {
+        course
+            .exercises
+            .iter()
+            .filter(|e| !self.checks.contains_key(&*e.grader().to_string_lossy()))
+            .map(|e| {
+                format!(
+                    "{SEAL_FILE} lists no checks for `{}`: run `asynclings dev seal`",
+                    e.name()
+                )
+            })
+            .collect()
+    }
+
+    /// What the seal of `course` should be now (without check lists).
     pub fn compute(course: &Course, toolchain: &Toolchain) -> Self {
         let mut seal = Self::default();
         let hidden = course
@@ -102,7 +129,8 @@ impl Seal {
     pub fn save(&self, course: &Course) -> Result<()> {
         let header = "# Written by `asynclings dev seal`: git blob ids (`git hash-object FILE`) of the hidden\n\
                       # files, compared on every grade, and of the shipped exercises, which `asynclings reset`\n\
-                      # restores from git. `asynclings dev check` fails while this is stale.\n\n";
+                      # restores from git; and each grader's checks, the only ones a grade runs.\n\
+                      # `asynclings dev check` fails while this is stale.\n\n";
         let body = toml::to_string(self).context("cannot serialize the seal")?;
         write_atomically(
             &course.root.join(SEAL_FILE),

@@ -104,16 +104,16 @@ fn case_name(entry: &Entry) -> String {
         Role::Exercise if entry.expected.as_deref() == Some("pass") => entry.name.clone(),
         Role::Exercise => format!("{} (as shipped)", entry.name),
         Role::Solution => format!("{} (solution)", entry.name),
-        Role::WrongFix => {
-            let stem = entry
-                .file
-                .rsplit('/')
-                .next()
-                .and_then(|f| f.strip_suffix(".rs"))
-                .unwrap_or(&entry.file);
-            format!("{} (wrong fix {stem})", entry.name)
-        }
+        Role::WrongFix => format!("{} (wrong fix {})", entry.name, stem(&entry.file)),
+        Role::Cheat => format!("{} (cheat {})", entry.name, stem(&entry.file)),
     }
+}
+
+fn stem(file: &str) -> &str {
+    file.rsplit('/')
+        .next()
+        .and_then(|f| f.strip_suffix(".rs"))
+        .unwrap_or(file)
 }
 
 fn first_line(text: &str) -> &str {

@@ -41,6 +41,7 @@ pub struct Summary {
     pub timeout: usize,
     pub tampered: usize,
     pub missing: usize,
+    pub rejected: usize,
 }
 
 /// What a graded file is to its exercise.
@@ -51,6 +52,9 @@ pub enum Role {
     Exercise,
     Solution,
     WrongFix,
+    /// A cheat fixture (`dev check`): a learner's file that tries to pass without solving the
+    /// exercise, which the grade must reject with the verdict it expects.
+    Cheat,
 }
 
 /// One file graded against one exercise's hidden tests.
@@ -62,7 +66,7 @@ pub struct Entry {
     pub role: Role,
     /// The graded file, relative to the course.
     pub file: String,
-    /// pass, fail, compile-error, timeout, tampered or missing.
+    /// pass, fail, compile-error, timeout, tampered, missing or rejected.
     pub status: &'static str,
     /// What this command required: `pass`, `not-pass` (an exercise as shipped), or the status a
     /// wrong fix declares (`fail`, `compile-error`, `timeout`); null for a wrong fix whose
@@ -197,6 +201,7 @@ impl Document {
                 "compile-error" => &mut summary.compile_error,
                 "timeout" => &mut summary.timeout,
                 "tampered" => &mut summary.tampered,
+                "rejected" => &mut summary.rejected,
                 _ => &mut summary.missing,
             } += 1;
         }

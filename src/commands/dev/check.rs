@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use console::style;
 
-use super::{fixtures, layout, scaffold};
+use super::{cheats, fixtures, layout, scaffold};
 use crate::commands::{announce, progress_bar};
 use crate::course::Course;
 use crate::exit;
@@ -65,6 +65,22 @@ pub fn run(course: &Course, format: Format) -> Result<u8> {
             });
         }
     }
+    let (cheats, mut cheat_problems) = cheats::collect(course);
+    if let Err(reason) = crate::supervise::sandbox_available() {
+        announce(&format!(
+            "{reason}: the cheat fixtures are not graded (one of them writes to this checkout)"
+        ));
+    } else {
+        for (exercise, cheat) in cheats {
+            let source = std::fs::read_to_string(course.path(&cheat)).unwrap_or_default();
+            expectations.push((cheat.clone(), fixtures::expectation(&source)));
+            jobs.push(Job {
+                exercise,
+                subject: Subject::WrongFix(cheat),
+                clippy: false,
+            });
+        }
+    }
     let bar = progress_bar(jobs.len(), &format!("grading {} files", jobs.len()));
     let grades = grade_all(&grader, &jobs, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
@@ -102,9 +118,14 @@ pub fn run(course: &Course, format: Format) -> Result<u8> {
                     .map_err(Clone::clone)
                     .and_then(|e| fixtures::check(grade, e));
                 let problem = verdict.err();
-                wrong_fixes.extend(problem.as_ref().map(|p| format!("{}: {p}", path.display())));
+                let (list, role) = if cheats::is_cheat(path) {
+                    (&mut cheat_problems, Role::Cheat)
+                } else {
+                    (&mut wrong_fixes, Role::WrongFix)
+                };
+                list.extend(problem.as_ref().map(|p| format!("{}: {p}", path.display())));
                 let expected = expected.as_ref().ok().map(|e| e.status.as_str());
-                (Role::WrongFix, expected, problem)
+                (role, expected, problem)
             }
         };
         entries.push(Entry::new(job.exercise, grade, role, expected, problem));
@@ -120,6 +141,10 @@ pub fn run(course: &Course, format: Format) -> Result<u8> {
     findings.push(Finding {
         claim: "every wrong fix is rejected with its explanation",
         problems: wrong_fixes,
+    });
+    findings.push(Finding {
+        claim: "every cheat is rejected with its verdict",
+        problems: cheat_problems,
     });
     findings.push(Finding {
         claim: "every solution is rustfmt-clean",
@@ -189,8 +214,8 @@ fn seal_problems(course: &Course, grader: &Grader<'_>) -> Result<Vec<String>> {
             "{SEAL_FILE} is missing: run `asynclings dev seal`"
         )]);
     };
-    if sealed == fresh {
-        return Ok(Vec::new());
+    if sealed.files_match(&fresh) {
+        return Ok(sealed.missing_check_lists(course));
     }
     let mut changed: Vec<&String> = Vec::new();
     for (old, new) in [
