@@ -146,8 +146,6 @@ pub struct Finished {
     /// Every panic printed on stderr, including the ones outside the kept head and tail.
     pub panics: Panics,
     pub took: Duration,
-    /// The supervisor's report (supervised jobs only).
-    pub report: Option<Report>,
 }
 
 enum Event {
@@ -500,7 +498,6 @@ fn collect(run: Running, status: ExitStatus, limits: Limits) -> Finished {
         stderr,
         panics,
         took: run.started.elapsed(),
-        report,
     }
 }
 

@@ -261,7 +261,6 @@ mod tests {
             stderr: Captured::whole(stderr),
             panics: scanner.finish(),
             took: Duration::from_millis(5),
-            report: None,
         }
     }
 
