@@ -16,7 +16,6 @@ mod confine;
 mod report;
 mod tree;
 
-use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write as _;
 use std::os::fd::FromRawFd;
@@ -66,8 +65,9 @@ pub fn sandbox_available() -> Result<(), String> {
 /// The command that supervises `spec`: this executable again, with the hidden subcommand.
 /// The caller sets up [`REPORT_FD`] and the parent-death signal.
 pub fn command(spec: &Spec) -> Result<Command> {
-    let me = std::env::current_exe().context("cannot find the asynclings executable")?;
-    let mut command = Command::new(me);
+    // Through /proc, the running executable itself: still there when its file was replaced
+    // (a reinstall while `watch` runs) or deleted.
+    let mut command = Command::new("/proc/self/exe");
     command
         .arg(SUBCOMMAND)
         .arg(serde_json::to_string(spec).context("cannot describe the check")?);
@@ -79,7 +79,7 @@ pub fn command(spec: &Spec) -> Result<Command> {
 /// millisecond of startup.
 pub fn main_if_requested() -> Option<ExitCode> {
     let mut args = std::env::args_os().skip(1);
-    if args.next()? != OsString::from(SUBCOMMAND) {
+    if args.next()? != SUBCOMMAND {
         return None;
     }
     let spec = args

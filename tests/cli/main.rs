@@ -11,6 +11,7 @@ mod dev_check;
 mod dev_new;
 mod guide;
 mod hints_and_reset;
+mod integrity;
 mod lints;
 mod progress_file;
 mod results;
