@@ -131,7 +131,7 @@ impl Seal {
                       # files, compared on every grade, and of the shipped exercises, which `asynclings reset`\n\
                       # restores from git; and each grader's checks, the only ones a grade runs.\n\
                       # `asynclings dev check` fails while this is stale.\n\n";
-        let body = toml::to_string(self).context("cannot serialize the seal")?;
+        let body = toml::to_string_pretty(self).context("cannot serialize the seal")?;
         write_atomically(
             &course.root.join(SEAL_FILE),
             format!("{header}{body}").as_bytes(),

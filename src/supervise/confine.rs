@@ -177,3 +177,37 @@ fn check(result: libc::c_int) -> io::Result<()> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::CommandExt;
+    use std::process::Command;
+
+    #[test]
+    fn a_confined_process_writes_only_where_it_may() {
+        if kernel_abi() == 0 {
+            // Nothing to prove on a kernel without Landlock (asynclings says so at start).
+            return;
+        }
+        let allowed = tempfile::tempdir().unwrap();
+        let forbidden = tempfile::tempdir().unwrap();
+        let confinement = Confinement::prepare(&[allowed.path().to_owned()], 8 << 30);
+        assert!(matches!(confinement.sandboxing, Sandboxing::Landlock(abi) if abi >= 1));
+        let mut command = Command::new("sh");
+        command
+            .args([
+                "-c",
+                "echo a > \"$1/kept\"; echo b > \"$2/written\"; : > \"$1/done\"",
+                "sh",
+            ])
+            .arg(allowed.path())
+            .arg(forbidden.path());
+        // SAFETY: `apply` makes raw system calls only.
+        unsafe { command.pre_exec(move || confinement.apply()) };
+        command.status().unwrap();
+        assert!(allowed.path().join("kept").is_file());
+        assert!(allowed.path().join("done").is_file());
+        assert!(!forbidden.path().join("written").exists());
+    }
+}
