@@ -463,10 +463,15 @@ fn compile_failure(compiled: Compiled, grade: &mut Grade) -> Option<PathBuf> {
 }
 
 /// The address-space limit of each process of a check: far above what it may use (thread
-/// stacks and malloc arenas reserve address space they never touch), low enough that an
-/// allocation of tens of gigabytes fails at once instead of racing the memory sampler.
+/// stacks and glibc's malloc arenas, 64 MiB each and up to 8 per core, reserve address space
+/// they never touch), low enough that an allocation of tens of gigabytes fails at once instead
+/// of racing the memory sampler.
 fn address_space_for(memory: u64) -> u64 {
-    memory.saturating_mul(4).saturating_add(4 << 30)
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    memory
+        .saturating_mul(4)
+        .saturating_add(4 << 30)
+        .saturating_add(cores.saturating_mul(512 << 20))
 }
 
 /// A fresh, empty working folder for check `index`.
@@ -546,7 +551,8 @@ mod tests {
 
     #[test]
     fn the_address_space_backstop_is_far_above_the_memory_limit() {
-        assert_eq!(address_space_for(1 << 30), 8 << 30);
+        let cores = std::thread::available_parallelism().unwrap().get() as u64;
+        assert_eq!(address_space_for(1 << 30), (8 << 30) + cores * (512 << 20));
         assert_eq!(address_space_for(u64::MAX), u64::MAX);
         assert_eq!(random_hex().unwrap().len(), 32);
     }
