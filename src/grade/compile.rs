@@ -90,8 +90,14 @@ pub fn compile(
                 super::symbols::CRATE,
             ])
             // Private helpers the learner has not used yet are no reason to fail a lint check.
-            .args(["-A", "dead_code"]),
-        CrateKind::Tests => command.args(["--test", "--crate-name", "grade"]),
+            .args(["-A", "dead_code"])
+            // One file: one codegen unit costs the least (72 → 43 ms of CPU, measured).
+            .args(["-C", "codegen-units=1"]),
+        // The grader's monomorphised tokio code: 16 units keep both cores busy while costing
+        // less than incremental's default 256 (about 370 → 300 ms of CPU, measured).
+        CrateKind::Tests => command
+            .args(["--test", "--crate-name", "grade"])
+            .args(["-C", "codegen-units=16"]),
     };
     command
         .arg(job.root)

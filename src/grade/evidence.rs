@@ -77,18 +77,22 @@ pub fn judge(name: &str, sealed: usize, status: i32, stdout: &str, log: Option<&
 }
 
 /// The word libtest printed for `name`: `ok`, `FAILED` or `ignored`. With `--nocapture` the
-/// test's own output comes between `test NAME ... ` and that word, so the word is the end of
-/// the text before the summary (or before the failures list).
+/// test's own output comes between `test NAME ... ` and that word (and a thread of the test
+/// may print after it), so it is the last line between there and the summary (or the failures
+/// list) that ends with one of the words.
 fn result_word<'a>(name: &str, stdout: &'a str) -> Option<&'a str> {
-    let start = stdout.find(&format!("test {name} ... "))?;
+    let prefix = format!("test {name} ... ");
+    let start = stdout.find(&prefix)? + prefix.len();
     let rest = &stdout[start..];
     let end = rest
         .find("\n\nfailures:\n")
         .or_else(|| rest.rfind("\ntest result: "))?;
-    let before = rest[..end].trim_end();
-    ["ok", "FAILED", "ignored"]
-        .into_iter()
-        .find(|word| before.ends_with(word))
+    rest[..end].lines().rev().find_map(|line| {
+        let line = line.trim_end();
+        ["ok", "FAILED", "ignored"]
+            .into_iter()
+            .find(|word| line.ends_with(word))
+    })
 }
 
 /// The last `test result:` line of `stdout`.
@@ -206,5 +210,14 @@ mod tests {
         );
         assert_eq!(summary("test result: ok. lots passed"), None);
         assert_eq!(result_word(NAME, &passed_stdout(0)), Some("ok"));
+        // A thread of the test that prints after libtest's verdict does not hide it.
+        let late = format!(
+            "\nrunning 1 test\ntest {NAME} ... ok\nlate line from a thread\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s\n"
+        );
+        assert_eq!(result_word(NAME, &late), Some("ok"));
+        assert_eq!(
+            result_word(NAME, "\nrunning 1 test\ntest other ... ok\n"),
+            None
+        );
     }
 }

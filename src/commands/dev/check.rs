@@ -154,7 +154,7 @@ pub fn run(course: &Course, format: Format) -> Result<u8> {
     let clean = findings.iter().all(|f| f.problems.is_empty());
     results::human(
         !format.is_human(),
-        &report(&findings, course, expectations.len(), clean),
+        &report(&findings, course, &expectations, clean),
     );
     let findings = findings
         .into_iter()
@@ -172,7 +172,14 @@ pub fn run(course: &Course, format: Format) -> Result<u8> {
 }
 
 /// The report for people: each claim, and what contradicts it.
-fn report(findings: &[Finding], course: &Course, fixtures: usize, clean: bool) -> String {
+fn report<T>(
+    findings: &[Finding],
+    course: &Course,
+    fixtures: &[(PathBuf, T)],
+    clean: bool,
+) -> String {
+    let cheats = fixtures.iter().filter(|(p, _)| cheats::is_cheat(p)).count();
+    let wrong_fixes = fixtures.len() - cheats;
     let mut out = String::new();
     for finding in findings {
         if finding.problems.is_empty() {
@@ -195,7 +202,7 @@ fn report(findings: &[Finding], course: &Course, fixtures: usize, clean: bool) -
     }
     let _ = writeln!(
         out,
-        "\n{} exercises, {} solutions, {fixtures} wrong fixes graded: {}",
+        "\n{} exercises, {} solutions, {wrong_fixes} wrong fixes, {cheats} cheats graded: {}",
         course.exercises.len(),
         course.exercises.len(),
         if clean {
