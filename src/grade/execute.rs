@@ -381,7 +381,7 @@ fn start(index: usize, job: Job, limits: Limits, events: &Sender<Event>) -> Resu
 
 /// In a forked child: die with `signal` when the thread that started us ends (asynclings quit,
 /// even by SIGKILL), and do not start at all if that already happened.
-fn die_with(parent: libc::pid_t, signal: libc::c_int) -> std::io::Result<()> {
+pub fn die_with(parent: libc::pid_t, signal: libc::c_int) -> std::io::Result<()> {
     // SAFETY: prctl and getppid are plain system calls.
     unsafe {
         if libc::prctl(libc::PR_SET_PDEATHSIG, signal, 0, 0, 0) == -1 {
