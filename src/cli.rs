@@ -55,6 +55,11 @@ enum Command {
         /// Grade only this chapter's exercises (repeatable), say for a one-chapter assignment
         #[arg(long, value_name = "NN_name")]
         chapter: Vec<String>,
+        /// Grade this course's exercise files against the hidden tests, seal and settings of
+        /// another course: an instructor's checkout (a folder outside this repository) or a git
+        /// revision (say FETCH_HEAD after fetching the template). For graded classes
+        #[arg(long, value_name = "DIR|REV", conflicts_with = "solutions")]
+        tests_from: Option<String>,
         #[command(flatten)]
         output: results::VerifyOutput,
     },
@@ -87,6 +92,14 @@ enum DevCommand {
 /// Runs the command line; the result is the exit status.
 pub fn run(cli: Cli) -> Result<u8> {
     let course_dir = cli.course.as_deref();
+    // Commands that grade stop every process they started on SIGINT, SIGTERM and SIGHUP
+    // (watch handles those itself, as keys).
+    if matches!(
+        cli.command,
+        Some(Command::Run { .. } | Command::Verify { .. } | Command::Dev { .. })
+    ) {
+        crate::interrupt::install()?;
+    }
     match cli.command.unwrap_or(Command::Watch) {
         Command::Watch => crate::watch::run(&mut Session::open(course_dir)?),
         Command::List => commands::list::run(&Session::open(course_dir)?).map(|()| exit::SUCCESS),
@@ -103,11 +116,15 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Verify {
             solutions,
             chapter,
+            tests_from,
             output,
         } => commands::verify::run(
             &mut Session::open(course_dir)?,
-            solutions,
-            &chapter,
+            &commands::verify::Options {
+                solutions,
+                chapters: &chapter,
+                tests_from: tests_from.as_deref(),
+            },
             &output,
         ),
         Command::Dev { command } => {

@@ -24,9 +24,12 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
-/// The exit status for an error that ended a command.
+/// The exit status for an error that ended a command: 128 + the signal's number when a
+/// signal interrupted it, as shells do.
 pub fn for_error(error: &anyhow::Error) -> ExitCode {
-    if error.downcast_ref::<UsageError>().is_some() {
+    if let Some(signal) = crate::grade::execute::interrupted() {
+        ExitCode::from(u8::try_from(128 + signal).unwrap_or(COULD_NOT_RUN))
+    } else if error.downcast_ref::<UsageError>().is_some() {
         ExitCode::from(USAGE)
     } else {
         ExitCode::from(COULD_NOT_RUN)

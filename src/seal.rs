@@ -5,6 +5,9 @@
 //! purposes: a grade compares the hidden tests and grading helpers against them and says
 //! "tampered" instead of passing a learner who edited a hidden test; and `asynclings reset`
 //! finds the shipped version of an exercise in git's object store by its id.
+//! The seal also lists each grader's checks (the test names a build of the grader with the
+//! solution lists): a grade runs exactly those, never what the graded file's own binary
+//! claims to contain.
 //! `asynclings dev seal` writes the file; `asynclings dev check` fails while it is stale.
 
 use std::collections::BTreeMap;
@@ -27,6 +30,9 @@ pub struct Seal {
     pub hidden: BTreeMap<String, String>,
     /// Exercises as shipped (course-relative path → blob id).
     pub shipped: BTreeMap<String, String>,
+    /// Each grader's checks (course-relative grader path → test names in the test binary).
+    #[serde(default)]
+    pub checks: BTreeMap<String, Vec<String>>,
 }
 
 /// The git blob id of `bytes`.
@@ -102,7 +108,13 @@ impl Seal {
         })
     }
 
-    /// What the seal of `course` should be now.
+    /// Whether the fingerprinted files of both seals agree (check lists aside: they come from
+    /// a build, see `Grader::list_all_checks`).
+    pub fn files_match(&self, other: &Self) -> bool {
+        self.hidden == other.hidden && self.shipped == other.shipped
+    }
+
+    /// What the seal of `course` should be now (without check lists).
     pub fn compute(course: &Course, toolchain: &Toolchain) -> Self {
         let mut seal = Self::default();
         let hidden = course
@@ -133,8 +145,9 @@ impl Seal {
     pub fn text(&self) -> Result<String> {
         let header = "# Written by `asynclings dev seal`: git blob ids (`git hash-object FILE`) of the hidden\n\
                       # files, compared on every grade, and of the shipped exercises, which `asynclings reset`\n\
-                      # restores from git. `asynclings dev check` fails while this is stale.\n\n";
-        let body = toml::to_string(self).context("cannot serialize the seal")?;
+                      # restores from git; and each grader's checks, the only ones a grade runs.\n\
+                      # `asynclings dev check` fails while this is stale.\n\n";
+        let body = toml::to_string_pretty(self).context("cannot serialize the seal")?;
         Ok(format!("{header}{body}"))
     }
 
@@ -155,6 +168,7 @@ impl Seal {
                     file: rel,
                     path: path.clone(),
                     kind,
+                    while_checks_ran: false,
                 })
             })
             .collect()
@@ -243,6 +257,9 @@ pub struct Mismatch {
     /// Absolute.
     pub path: PathBuf,
     pub kind: MismatchKind,
+    /// Found after the checks ran, when it held before: learner code changed it (possible
+    /// only where the kernel could not confine the checks).
+    pub while_checks_ran: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -254,6 +271,9 @@ pub enum MismatchKind {
     /// Not in the seal: a hidden file written since the last `dev seal` (or the seal itself
     /// is missing, when `file` is the seal's path).
     Unsealed,
+    /// A grader (`file`) whose checks the seal does not list (sealed by an older asynclings):
+    /// what to run cannot be known without running code that may be the learner's.
+    ChecksUnlisted,
 }
 
 impl Mismatch {
@@ -263,6 +283,27 @@ impl Mismatch {
             file: SEAL_FILE.to_owned(),
             path: course.root.join(SEAL_FILE),
             kind: MismatchKind::Unsealed,
+            while_checks_ran: false,
+        }
+    }
+
+    /// The seal lists no checks for the grader at `grader` (course-relative).
+    pub fn checks_unlisted(course: &Course, grader: &Path) -> Self {
+        Self {
+            file: grader.to_string_lossy().into_owned(),
+            path: course.path(grader),
+            kind: MismatchKind::ChecksUnlisted,
+            while_checks_ran: false,
+        }
+    }
+
+    /// The seal file itself changed while the checks ran.
+    pub fn seal_changed_by_checks(course: &Course) -> Self {
+        Self {
+            file: SEAL_FILE.to_owned(),
+            path: course.root.join(SEAL_FILE),
+            kind: MismatchKind::Modified,
+            while_checks_ran: true,
         }
     }
 
@@ -275,9 +316,10 @@ impl Mismatch {
         root
     }
 
-    /// Whether a sealed file was changed or deleted (rather than never sealed).
+    /// Whether a sealed file was changed or deleted (rather than never sealed), or anything
+    /// changed while the checks ran.
     pub fn is_tampering(&self) -> bool {
-        self.kind != MismatchKind::Unsealed
+        self.while_checks_ran || matches!(self.kind, MismatchKind::Modified | MismatchKind::Deleted)
     }
 }
 
@@ -291,7 +333,15 @@ impl std::fmt::Display for Mismatch {
                 write!(f, "{file} is missing: the course is not sealed yet")
             }
             MismatchKind::Unsealed => write!(f, "{file} is not sealed yet"),
+            MismatchKind::ChecksUnlisted => write!(
+                f,
+                "{SEAL_FILE} lists no checks for {file}, so what to run cannot be trusted (sealed by an older asynclings?)"
+            ),
+        }?;
+        if self.while_checks_ran {
+            write!(f, " while the checks ran")?;
         }
+        Ok(())
     }
 }
 
@@ -320,6 +370,32 @@ mod tests {
         assert_eq!(file_id(&file, Some(&sealed)), Some(sealed.clone()));
         std::fs::write(&file, "fn main() { edited() }\r\n").unwrap();
         assert_ne!(file_id(&file, Some(&sealed)), Some(sealed));
+    }
+
+    #[test]
+    fn what_the_checks_changed_is_tampering_and_an_unlisted_grader_is_not() {
+        let grader = |kind| Mismatch {
+            file: "tests/graders/01_a/x.rs".into(),
+            path: PathBuf::from("/course/tests/graders/01_a/x.rs"),
+            kind,
+            while_checks_ran: false,
+        };
+        let unlisted = grader(MismatchKind::ChecksUnlisted);
+        assert!(!unlisted.is_tampering());
+        assert_eq!(
+            unlisted.to_string(),
+            "tests/seal.toml lists no checks for tests/graders/01_a/x.rs, so what to run cannot be trusted (sealed by an older asynclings?)"
+        );
+        let mut changed = grader(MismatchKind::Unsealed);
+        assert!(!changed.is_tampering());
+        changed.while_checks_ran = true;
+        assert!(changed.is_tampering());
+        let mut modified = grader(MismatchKind::Modified);
+        modified.while_checks_ran = true;
+        assert_eq!(
+            modified.to_string(),
+            "tests/graders/01_a/x.rs was modified while the checks ran"
+        );
     }
 
     #[test]

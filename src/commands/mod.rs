@@ -5,6 +5,7 @@ pub mod hint;
 pub mod list;
 pub mod reset;
 pub mod run;
+mod tests_from;
 pub mod verify;
 
 use std::io::Write as _;

@@ -16,6 +16,9 @@ use toml::Spanned;
 pub const FORMAT: u32 = 1;
 const DEFAULT_TIME_LIMIT_SECS: u64 = 10;
 const MAX_TIME_LIMIT_SECS: u64 = 600;
+/// Resident memory a check's processes may use together, unless the exercise says otherwise.
+const DEFAULT_MEMORY_LIMIT_MIB: u64 = 1024;
+const MEMORY_LIMIT_MIB: std::ops::RangeInclusive<u64> = 16..=65536;
 const DEFAULT_DEPENDENCIES: &str = "course/Cargo.toml";
 
 #[derive(Deserialize)]
@@ -34,6 +37,7 @@ struct Entry {
     chapter: Spanned<String>,
     hints: Spanned<Vec<String>>,
     time_limit_secs: Option<Spanned<u64>>,
+    memory_limit_mib: Option<Spanned<u64>>,
     #[serde(default)]
     clippy: bool,
 }
@@ -45,6 +49,8 @@ pub struct ExerciseInfo {
     pub chapter: String,
     pub hints: Vec<String>,
     pub time_limit: Duration,
+    /// Resident memory of all of a check's processes together, in bytes.
+    pub memory_limit: u64,
     pub clippy: bool,
     /// Where the entry starts in `info.toml`, for messages about it.
     pub defined_at: Location,
@@ -154,11 +160,26 @@ impl Info {
                     ));
                 }
             };
+            let memory_limit_mib = match &entry.memory_limit_mib {
+                None => DEFAULT_MEMORY_LIMIT_MIB,
+                Some(mib) if MEMORY_LIMIT_MIB.contains(mib.get_ref()) => *mib.get_ref(),
+                Some(mib) => {
+                    return Err(fail(
+                        mib.span(),
+                        format!(
+                            "memory_limit_mib must be between {} and {}",
+                            MEMORY_LIMIT_MIB.start(),
+                            MEMORY_LIMIT_MIB.end()
+                        ),
+                    ));
+                }
+            };
             exercises.push(ExerciseInfo {
                 name: entry.name.into_inner(),
                 chapter: entry.chapter.into_inner(),
                 hints: entry.hints.into_inner(),
                 time_limit: Duration::from_secs(time_limit_secs),
+                memory_limit: memory_limit_mib << 20,
                 clippy: entry.clippy,
                 defined_at,
             });
@@ -227,6 +248,7 @@ hints = ["await it"]
         let ex = &info.exercises[0];
         assert_eq!(ex.name, "intro1_await");
         assert_eq!(ex.time_limit, Duration::from_secs(10));
+        assert_eq!(ex.memory_limit, 1 << 30);
         assert!(!ex.clippy);
         assert_eq!(ex.defined_at.line, 4);
         assert_eq!(info.dependencies, PathBuf::from("course/Cargo.toml"));
@@ -262,6 +284,18 @@ hints = ["await it"]
         assert!(
             limit.contains("time_limit_secs must be between 1 and 600"),
             "{limit}"
+        );
+        let memory = parse(&format!("{ONE}memory_limit_mib = 1\n")).unwrap_err();
+        assert!(
+            memory.contains("memory_limit_mib must be between 16 and 65536"),
+            "{memory}"
+        );
+        assert_eq!(
+            parse(&format!("{ONE}memory_limit_mib = 256\n"))
+                .unwrap()
+                .exercises[0]
+                .memory_limit,
+            256 << 20
         );
         let hints = parse(&ONE.replace("[\"await it\"]", "[]")).unwrap_err();
         assert!(hints.contains("needs at least one hint"), "{hints}");

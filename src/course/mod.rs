@@ -15,6 +15,8 @@ pub const INFO_FILE: &str = "info.toml";
 pub const WRONG_FIXES: &str = "tests/wrong_fixes";
 /// Where correct alternatives live: `tests/right_fixes/NN_chapter/NAME/WHAT.rs`.
 pub const RIGHT_FIXES: &str = "tests/right_fixes";
+/// Where cheat fixtures live: `tests/cheats/NN_chapter/NAME/KIND.rs`.
+pub const CHEATS: &str = "tests/cheats";
 /// Clippy's configuration file, looked up per chapter, then for the course.
 pub const CLIPPY_CONFIG: &str = "clippy.toml";
 
@@ -74,6 +76,12 @@ impl Exercise {
         Path::new(RIGHT_FIXES)
             .join(self.chapter())
             .join(self.name())
+    }
+
+    /// The folder of cheats (files that try to pass without solving the exercise) the grade
+    /// must reject.
+    pub fn cheats(&self) -> PathBuf {
+        Path::new(CHEATS).join(self.chapter()).join(self.name())
     }
 }
 

@@ -1,17 +1,17 @@
 //! Whose fault is a compile error? One located in the graded file is that file's. One located
 //! in a hidden file (the grader, a helper) is the graded file's when the course's own solution
-//! compiles with the same hidden tests (say, the learner changed a signature the tests call),
-//! and the course's when it does not: then no learner could ever pass, and saying "your file"
-//! would send them looking for a mistake that is not theirs.
+//! compiles with the same hidden tests (say, the learner changed a signature the tests call,
+//! or made private an item they use), and the course's when it does not: then no learner
+//! could ever pass, and saying "your file" would send them looking for a mistake that is not
+//! theirs.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::sync::{Mutex, OnceLock};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::compile::{self, CompileJob, WorkFiles};
-use super::{Control, Grade, GradeStatus, Grader, Subject, crate_root, write_if_changed};
+use super::compile::WorkFiles;
+use super::{Control, Grade, GradeJob, GradeStatus, Grader, Subject};
 use crate::course::Exercise;
 use crate::seal::blob_id;
 
@@ -39,8 +39,9 @@ pub(super) fn course_is_broken(
     Ok(!solution_compiles(grader, exercise, control)?)
 }
 
-/// Whether `exercise`'s solution compiles with its hidden tests. Remembered per content of the
-/// two files, so a learner who keeps saving a file with such an error pays for it once.
+/// Whether `exercise`'s solution compiles (as its own crate, then the hidden tests against
+/// it). Remembered per content of the two files, so a learner who keeps saving a file with
+/// such an error pays for it once.
 fn solution_compiles(grader: &Grader<'_>, exercise: &Exercise, control: &Control) -> Result<bool> {
     static KNOWN: OnceLock<Mutex<HashMap<(String, String), bool>>> = OnceLock::new();
     let course = grader.course;
@@ -56,38 +57,22 @@ fn solution_compiles(grader: &Grader<'_>, exercise: &Exercise, control: &Control
     if let Some(compiles) = known.lock().expect("not poisoned").get(&key) {
         return Ok(*compiles);
     }
-    if !course.path(&solution).is_file() {
+    let file = course.path(&solution);
+    if !file.is_file() {
         return Ok(false);
     }
-    let work = WorkFiles::new(&course.work_dir(), &format!("solution-{}", exercise.name()));
-    for dir in [&work.root, &work.binary, &work.lock]
-        .iter()
-        .filter_map(|p| p.parent())
-    {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let lock = File::create(&work.lock)
-        .with_context(|| format!("cannot create {}", work.lock.display()))?;
-    lock.lock()
-        .with_context(|| format!("cannot lock {}", work.lock.display()))?;
-    write_if_changed(&work.root, &crate_root(course, &solution, &hidden))?;
-    let deps = grader.toolchain.lock_for_compile()?;
-    let compiled = compile::compile(
-        &grader.toolchain,
-        &course.root,
-        &CompileJob {
-            root: &work.root,
-            binary: &work.binary,
-            incremental: &work.incremental,
-            clippy: false,
-            clippy_config: None,
-        },
-        &control.cancel,
-    )?;
-    drop(deps);
-    known
-        .lock()
-        .expect("not poisoned")
-        .insert(key, compiled.success);
-    Ok(compiled.success)
+    let work_key = format!("solution-{}", exercise.name());
+    let work = WorkFiles::new(&course.work_dir(), &work_key);
+    let _lock = work.prepare()?;
+    let job = GradeJob {
+        exercise,
+        subject: &Subject::Solution,
+        file: &file,
+        key: &work_key,
+        clippy: false,
+    };
+    let mut scratch = Grade::empty(exercise.name(), &solution.to_string_lossy());
+    let compiles = grader.build(&job, &work, control, &mut scratch)?.is_some();
+    known.lock().expect("not poisoned").insert(key, compiles);
+    Ok(compiles)
 }

@@ -1,91 +1,142 @@
-//! Talking to a libtest binary: listing its tests, running one, and reading what it printed.
+//! Talking to a libtest binary: the command that runs one test, the one that lists them (for
+//! sealing), and a check's verdict from how its process ended and what it printed.
 
 use std::path::Path;
-use std::process::Command;
+use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
+use super::evidence::{self, Outcome};
 use super::execute::{Ending, Finished};
+use super::panics::{Panics, Scanner};
 use super::report::{Check, CheckStatus};
 
-/// The tests in `binary`, in the order libtest lists them.
-pub fn list(binary: &Path) -> Result<Vec<String>> {
-    let output = Command::new(binary)
-        .args(["--list", "--format", "terse"])
-        .output()
-        .with_context(|| format!("cannot list the checks in {}", binary.display()))?;
-    if !output.status.success() {
-        bail!(
-            "{} --list failed: {}",
-            binary.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    Ok(String::from_utf8_lossy(&output.stdout)
+/// What libtest prints on stderr (without a newline) when given `--logfile`.
+const LOGFILE_WARNING: &str = "warning: `--logfile` is deprecated";
+
+/// The arguments that run exactly one test, with its output uncaptured (so a hung test's
+/// output so far is not lost), and libtest's log file at `log`.
+pub fn args_for(test: &str, log: &Path) -> Vec<String> {
+    vec![
+        "--exact".into(),
+        test.into(),
+        "--nocapture".into(),
+        "--test-threads=1".into(),
+        "--logfile".into(),
+        log.display().to_string(),
+    ]
+}
+
+/// The arguments that list a binary's tests.
+pub fn list_args() -> Vec<String> {
+    ["--list", "--format", "terse"].map(str::to_owned).to_vec()
+}
+
+/// The tests in a `--list --format terse` output, in libtest's order.
+pub fn parse_list(stdout: &str) -> Vec<String> {
+    stdout
         .lines()
         .filter_map(|line| line.strip_suffix(": test"))
         .map(str::to_owned)
-        .collect())
+        .collect()
 }
 
-/// The command that runs exactly one test, with its output uncaptured (so a hung test's
-/// output so far is not lost).
-pub fn command_for(binary: &Path, test: &str) -> Command {
-    let mut command = Command::new(binary);
-    command.args(["--exact", test, "--nocapture", "--test-threads=1"]);
-    command
+/// One check as run: its sealed name and what it was held to.
+pub struct CheckRun<'a> {
+    pub name: &'a str,
+    /// How many checks the exercise has (libtest must report the others as filtered out).
+    pub sealed: usize,
+    pub time_limit: Duration,
+    pub memory_limit: u64,
+    /// What libtest wrote in this run's log file (`None`: no file).
+    pub log: Option<String>,
 }
 
-/// A check's verdict from how its process ended and what it printed.
-pub fn interpret(test: &str, finished: &Finished, time_limit: std::time::Duration) -> Check {
-    let stdout = strip_framing(test, &finished.stdout.text);
-    let panics = panics_in(&finished.stderr.text);
-    let mut output = stdout.to_owned();
-    output.push_str(&panics.rest);
-    let (status, message) = match finished.ending {
-        Ending::Exited(0) if stdout_says(test, &finished.stdout.text, "ignored") => {
-            (CheckStatus::Skipped, None)
+/// A check's verdict. An error when the check could not even be started (the machine's
+/// problem, not the learner's).
+pub fn interpret(run: &CheckRun<'_>, finished: &Finished) -> Result<Check> {
+    let stdout_text = finished.stdout.text();
+    let stderr_text = finished.stderr.text().replacen(LOGFILE_WARNING, "", 1);
+    let (_, stderr_rest) = Scanner::split(&stderr_text);
+    let panics = &finished.panics;
+    let mut output = strip_framing(run.name, &stdout_text).trim_end().to_owned();
+    if !stderr_rest.trim().is_empty() {
+        if !output.is_empty() {
+            output.push('\n');
         }
-        Ending::Exited(0) => (CheckStatus::Pass, None),
-        Ending::Exited(_) => (
-            CheckStatus::Fail,
-            Some(
-                panics
-                    .message()
-                    .unwrap_or_else(|| "the check failed without a message".into()),
-            ),
-        ),
+        output.push_str(stderr_rest.trim_end());
+    }
+    let failed = |message: String| (CheckStatus::Fail, Some(message));
+    let (status, message) = match &finished.ending {
+        Ending::Exited(code) => {
+            match evidence::judge(
+                run.name,
+                run.sealed,
+                *code,
+                &stdout_text,
+                run.log.as_deref(),
+            ) {
+                Outcome::Passed => (CheckStatus::Pass, None),
+                Outcome::Ignored => (CheckStatus::Skipped, None),
+                Outcome::Failed => failed(
+                    panics
+                        .message()
+                        .unwrap_or_else(|| "the check failed without a message".into()),
+                ),
+                Outcome::NotRun => failed(format!(
+                    "this check did not run: the test binary has no test named `{}` (the hidden tests and their seal disagree: run `asynclings dev seal`?)",
+                    run.name
+                )),
+                Outcome::ExitedEarly(status) => failed(early_exit(status, panics)),
+            }
+        }
         Ending::TimedOut => (
             CheckStatus::Timeout,
             Some(format!(
                 "did not finish in {}: a deadlock, or a future that is never woken?",
-                human_seconds(time_limit)
+                human_seconds(run.time_limit)
             )),
         ),
-        Ending::Flooded => (
-            CheckStatus::Fail,
-            Some(
-                "printed megabytes of output and was stopped: is something printing in a loop?"
-                    .into(),
-            ),
+        Ending::Flooded => failed(
+            "printed megabytes of output and was stopped: is something printing in a loop?".into(),
         ),
-        Ending::Signaled(signal) => (
-            CheckStatus::Fail,
-            Some(crash_message(signal, &finished.stderr.text)),
-        ),
+        Ending::OverMemory => failed(format!(
+            "used more than {} of memory and was stopped: something keeps growing (a queue, a buffer or a collection without bound?); a check needs far less",
+            human_bytes(run.memory_limit)
+        )),
+        Ending::Signaled(signal) => failed(crash_message(
+            *signal,
+            &stderr_text,
+            panics,
+            run.memory_limit,
+        )),
+        Ending::SupervisorLost(signal) => failed(format!(
+            "was stopped because its supervisor died ({}): something killed asynclings' processes",
+            signal_name(*signal)
+        )),
+        Ending::NotStarted(reason) => bail!("could not start the check {}: {reason}", run.name),
     };
-    let dropped = finished.stdout.dropped + finished.stderr.dropped;
-    if dropped > 0 {
-        output.push_str(&format!("\n… {dropped} more bytes of output not shown\n"));
-    }
-    Check {
-        name: display_name(test).to_owned(),
+    Ok(Check {
+        name: display_name(run.name).to_owned(),
         status,
         message,
-        location: panics.location,
+        location: panics.location(),
         output: output.trim().to_owned(),
         duration: finished.took,
+    })
+}
+
+fn early_exit(status: i32, panics: &Panics) -> String {
+    let mut message = format!(
+        "the program exited (status {status}) before the check finished: `std::process::exit` in your code?"
+    );
+    if let Some(panic) = panics.by_the_program().last() {
+        message.push_str(&format!(
+            "\n(after a panic at {}: {})",
+            panic.location, panic.message
+        ));
     }
+    message
 }
 
 /// The check's name as the learner sees it: without the `grader::` module prefix.
@@ -93,7 +144,7 @@ fn display_name(test: &str) -> &str {
     test.strip_prefix("grader::").unwrap_or(test)
 }
 
-fn human_seconds(duration: std::time::Duration) -> String {
+pub fn human_seconds(duration: Duration) -> String {
     let secs = duration.as_secs_f64();
     if secs.fract() == 0.0 {
         format!("{secs:.0} s")
@@ -102,22 +153,66 @@ fn human_seconds(duration: std::time::Duration) -> String {
     }
 }
 
-fn crash_message(signal: i32, stderr: &str) -> String {
+/// `1 GiB`, `512 MiB`, `1.5 GiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const MIB: f64 = 1024.0 * 1024.0;
+    let mib = bytes as f64 / MIB;
+    if mib >= 1024.0 {
+        let gib = mib / 1024.0;
+        if gib.fract() == 0.0 {
+            format!("{gib:.0} GiB")
+        } else {
+            format!("{gib:.1} GiB")
+        }
+    } else {
+        format!("{mib:.0} MiB")
+    }
+}
+
+fn signal_name(signal: i32) -> String {
+    nix::sys::signal::Signal::try_from(signal)
+        .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_owned())
+}
+
+fn crash_message(signal: i32, stderr: &str, panics: &Panics, memory_limit: u64) -> String {
     if stderr.contains("has overflowed its stack") {
         return "crashed with a stack overflow: unbounded recursion? (a recursive async fn needs Box::pin, and must stop somewhere)".into();
     }
-    if stderr.contains("memory allocation of") {
-        return "crashed: ran out of memory (something grows without bound?)".into();
+    if let Some(bytes) = failed_allocation(stderr) {
+        return format!(
+            "crashed: tried to allocate {} at once, more than the {} a check may use: something grows without bound?",
+            human_bytes(bytes),
+            human_bytes(memory_limit)
+        );
     }
-    let name = nix::sys::signal::Signal::try_from(signal)
-        .map_or_else(|_| format!("signal {signal}"), |s| s.as_str().to_owned());
-    format!("crashed: killed by {name}")
+    let name = signal_name(signal);
+    let printed: Vec<_> = panics.by_the_program().collect();
+    if panics.aborted && printed.len() > 1 {
+        let mut message = format!(
+            "crashed ({name}): a panic while another panic was unwinding (a `Drop` that panics?), so the program aborted. The panics, in order:"
+        );
+        for panic in printed {
+            message.push_str(&format!(
+                "\n  at {}: {}",
+                panic.location,
+                panic.message.replace('\n', "\n    ")
+            ));
+        }
+        return message;
+    }
+    match printed.last() {
+        Some(panic) => format!(
+            "crashed: killed by {name} after a panic at {}: {}",
+            panic.location, panic.message
+        ),
+        None => format!("crashed: killed by {name}"),
+    }
 }
 
-fn stdout_says(test: &str, stdout: &str, word: &str) -> bool {
-    stdout.lines().any(|line| {
-        line.starts_with(&format!("test {test} ...")) && line.trim_end().ends_with(word)
-    })
+/// `memory allocation of 21474836480 bytes failed` → 21474836480.
+fn failed_allocation(stderr: &str) -> Option<u64> {
+    let (_, after) = stderr.split_once("memory allocation of ")?;
+    after.split_once(" bytes failed")?.0.parse().ok()
 }
 
 /// The test's own stdout, without libtest's "running 1 test / test x ... ok / test result"
@@ -147,110 +242,70 @@ fn strip_framing<'a>(test: &str, stdout: &'a str) -> &'a str {
         .unwrap_or(body)
 }
 
-/// Panics found in a test's stderr, and the stderr lines that are not part of one.
-struct Panics {
-    /// (message, location) of each panic, in order.
-    found: Vec<(String, String)>,
-    location: Option<String>,
-    rest: String,
-}
-
-impl Panics {
-    /// The panic that failed the check, with earlier ones (often the real cause: a panic in a
-    /// spawned task that the test then unwrapped) mentioned after it.
-    fn message(&self) -> Option<String> {
-        let (last, _) = self.found.last()?;
-        let mut message = last.clone();
-        for (earlier, location) in &self.found[..self.found.len() - 1] {
-            if earlier != last && !last.contains(earlier.as_str()) {
-                message.push_str(&format!("\n(earlier panic at {location}: {earlier})"));
-            }
-        }
-        Some(message)
-    }
-}
-
-fn panics_in(stderr: &str) -> Panics {
-    let mut found = Vec::new();
-    let mut rest = String::new();
-    let mut current: Option<(String, Vec<&str>)> = None;
-    for line in stderr.lines() {
-        if let Some(location) = panic_location(line) {
-            if let Some((location, lines)) = current.take() {
-                found.push((lines.join("\n").trim().to_owned(), location));
-            }
-            current = Some((location.to_owned(), Vec::new()));
-            continue;
-        }
-        match &mut current {
-            Some((location, lines)) => {
-                if line.starts_with("note: run with `RUST_BACKTRACE") {
-                    found.push((lines.join("\n").trim().to_owned(), location.clone()));
-                    current = None;
-                } else {
-                    lines.push(line);
-                }
-            }
-            None => {
-                rest.push_str(line);
-                rest.push('\n');
-            }
-        }
-    }
-    if let Some((location, lines)) = current {
-        found.push((lines.join("\n").trim().to_owned(), location));
-    }
-    let location = found.last().map(|(_, location)| location.clone());
-    Panics {
-        found,
-        location,
-        rest,
-    }
-}
-
-/// `thread 'x' (123) panicked at src/lib.rs:2:5:` → `src/lib.rs:2:5`.
-fn panic_location(line: &str) -> Option<&str> {
-    if !line.starts_with("thread '") {
-        return None;
-    }
-    let (_, location) = line.split_once(" panicked at ")?;
-    Some(location.strip_suffix(':').unwrap_or(location))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::grade::execute::Captured;
-    use std::time::Duration;
+    use crate::grade::capture::Captured;
+
+    const LIMIT: Duration = Duration::from_secs(10);
+    const GIB: u64 = 1 << 30;
 
     fn finished(ending: Ending, stdout: &str, stderr: &str) -> Finished {
+        let mut scanner = Scanner::new();
+        for line in stderr.lines() {
+            scanner.line(line);
+        }
         Finished {
             ending,
-            stdout: Captured {
-                text: stdout.into(),
-                dropped: 0,
-            },
-            stderr: Captured {
-                text: stderr.into(),
-                dropped: 0,
-            },
+            stdout: Captured::whole(stdout),
+            stderr: Captured::whole(stderr),
+            panics: scanner.finish(),
             took: Duration::from_millis(5),
         }
     }
 
-    const LIMIT: Duration = Duration::from_secs(10);
+    fn run<'a>(name: &'a str, log: Option<&str>) -> CheckRun<'a> {
+        CheckRun {
+            name,
+            sealed: 5,
+            time_limit: LIMIT,
+            memory_limit: GIB,
+            log: log.map(str::to_owned),
+        }
+    }
 
     #[test]
     fn a_pass_keeps_the_tests_own_output() {
         let out = "\nrunning 1 test\ntest grader::passes ... hello out\nok\n\ntest result: ok. 1 passed; 0 failed; 0 ignored; 0 measured; 4 filtered out; finished in 0.00s\n\n";
         let check = interpret(
-            "grader::passes",
-            &finished(Ending::Exited(0), out, "hello err\n"),
-            LIMIT,
-        );
+            &run("grader::passes", Some("ok grader::passes\n")),
+            &finished(
+                Ending::Exited(0),
+                out,
+                &format!("{LOGFILE_WARNING}hello err\n"),
+            ),
+        )
+        .unwrap();
         assert_eq!(check.status, CheckStatus::Pass);
         assert_eq!(check.name, "passes");
         assert_eq!(check.output, "hello out\nhello err");
+    }
+
+    #[test]
+    fn exit_zero_inside_the_check_is_not_a_pass() {
+        let out = "\nrunning 1 test\ntest grader::greets ... ";
+        let check = interpret(
+            &run("grader::greets", Some("")),
+            &finished(Ending::Exited(0), out, LOGFILE_WARNING),
+        )
+        .unwrap();
+        assert_eq!(check.status, CheckStatus::Fail);
+        assert_eq!(
+            check.message.as_deref(),
+            Some(
+                "the program exited (status 0) before the check finished: `std::process::exit` in your code?"
+            )
+        );
     }
 
     #[test]
@@ -258,10 +313,10 @@ mod tests {
         let out = "\nrunning 1 test\ntest grader::fails ... some output\nFAILED\n\nfailures:\n\nfailures:\n    grader::fails\n\ntest result: FAILED. 0 passed; 1 failed\n\n";
         let err = "\nthread 'grader::fails' (7556) panicked at tests/graders/x.rs:2:47:\nreturned Pending\nsecond line\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
         let check = interpret(
-            "grader::fails",
+            &run("grader::fails", Some("failed grader::fails\n")),
             &finished(Ending::Exited(101), out, err),
-            LIMIT,
-        );
+        )
+        .unwrap();
         assert_eq!(check.status, CheckStatus::Fail);
         assert_eq!(
             check.message.as_deref(),
@@ -272,46 +327,84 @@ mod tests {
     }
 
     #[test]
-    fn a_panic_in_a_spawned_task_is_named_as_the_cause() {
-        let err = "\nthread 't' (1) panicked at exercises/a.rs:3:70:\ninner task boom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\nthread 't' (1) panicked at tests/graders/a.rs:3:108:\nthe fetch task failed: task 1 panicked\n";
-        let check = interpret("grader::t", &finished(Ending::Exited(101), "", err), LIMIT);
-        assert_eq!(
-            check.message.as_deref(),
-            Some(
-                "the fetch task failed: task 1 panicked\n(earlier panic at exercises/a.rs:3:70: inner task boom)"
-            )
-        );
-    }
-
-    #[test]
-    fn timeouts_crashes_and_ignored_tests_are_named() {
-        let timeout = interpret("grader::t", &finished(Ending::TimedOut, "", ""), LIMIT);
+    fn timeouts_crashes_memory_and_ignored_tests_are_named() {
+        let interpret = |ending, stdout: &str, stderr: &str, log| {
+            interpret(&run("grader::t", log), &finished(ending, stdout, stderr)).unwrap()
+        };
+        let timeout = interpret(Ending::TimedOut, "", "", None);
         assert_eq!(timeout.status, CheckStatus::Timeout);
         assert_eq!(
             timeout.message.as_deref(),
             Some("did not finish in 10 s: a deadlock, or a future that is never woken?")
         );
         let overflow = interpret(
-            "grader::t",
-            &finished(
-                Ending::Signaled(6),
-                "",
-                "thread 'x' (1) has overflowed its stack\n",
-            ),
-            LIMIT,
+            Ending::Signaled(6),
+            "",
+            "thread 'x' (1) has overflowed its stack\n",
+            None,
         );
         assert!(overflow.message.unwrap().contains("stack overflow"));
-        let segv = interpret("grader::t", &finished(Ending::Signaled(11), "", ""), LIMIT);
+        let segv = interpret(Ending::Signaled(11), "", "", None);
         assert_eq!(segv.message.as_deref(), Some("crashed: killed by SIGSEGV"));
+        let memory = interpret(Ending::OverMemory, "", "", None);
+        assert!(
+            memory
+                .message
+                .unwrap()
+                .starts_with("used more than 1 GiB of memory")
+        );
+        let huge = interpret(
+            Ending::Signaled(6),
+            "",
+            "memory allocation of 21474836480 bytes failed\n",
+            None,
+        );
+        assert!(
+            huge.message
+                .unwrap()
+                .contains("tried to allocate 20 GiB at once")
+        );
         let ignored = interpret(
-            "grader::t",
-            &finished(
-                Ending::Exited(0),
-                "\nrunning 1 test\ntest grader::t ... ignored\n\ntest result: ok.",
-                "",
-            ),
-            LIMIT,
+            Ending::Exited(0),
+            "\nrunning 1 test\ntest grader::t ... ignored\n\ntest result: ok. 0 passed; 0 failed; 1 ignored; 0 measured; 4 filtered out; finished in 0.00s\n",
+            "",
+            Some("ignored grader::t\n"),
         );
         assert_eq!(ignored.status, CheckStatus::Skipped);
+    }
+
+    #[test]
+    fn a_double_panic_shows_both_panics() {
+        let err = "thread 'grader::t' (44) panicked at tests/graders/d.rs:3:38:\nthe first failure\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\nthread 'grader::t' (44) panicked at exercises/d.rs:2:43:\nthe guard panicked while dropping\nstack backtrace:\n   0: x\n\nthread 'grader::t' (44) panicked at /rustc/5980/library/core/src/panicking.rs:233:5:\npanic in a destructor during cleanup\nthread caused non-unwinding panic. aborting.\n";
+        let check = interpret(
+            &run("grader::t", None),
+            &finished(Ending::Signaled(6), "", err),
+        )
+        .unwrap();
+        assert_eq!(
+            check.message.as_deref(),
+            Some(
+                "crashed (SIGABRT): a panic while another panic was unwinding (a `Drop` that panics?), so the program aborted. The panics, in order:\n  at tests/graders/d.rs:3:38: the first failure\n  at exercises/d.rs:2:43: the guard panicked while dropping"
+            )
+        );
+    }
+
+    #[test]
+    fn a_check_that_cannot_start_is_an_error() {
+        let result = interpret(
+            &run("grader::t", None),
+            &finished(Ending::NotStarted("no such file".into()), "", ""),
+        );
+        assert!(result.unwrap_err().to_string().contains("no such file"));
+    }
+
+    #[test]
+    fn reads_a_test_list() {
+        assert_eq!(
+            parse_list("grader::a: test\ngrader::b: test\n2 tests, 0 benchmarks\n"),
+            ["grader::a", "grader::b"]
+        );
+        assert_eq!(human_bytes(512 << 20), "512 MiB");
+        assert_eq!(human_bytes(3 << 29), "1.5 GiB");
     }
 }

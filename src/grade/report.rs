@@ -21,6 +21,10 @@ pub enum GradeStatus {
     Unsealed,
     /// The file to grade does not exist.
     Missing,
+    /// The graded file was refused before anything ran: its compiled code defines symbols
+    /// outside its own crate (`#[no_mangle]`, `#[export_name]`, `global_asm!`) or code that
+    /// runs before or after `main`.
+    Rejected,
 }
 
 impl GradeStatus {
@@ -33,6 +37,7 @@ impl GradeStatus {
             Self::Tampered => "tampered",
             Self::Unsealed => "unsealed",
             Self::Missing => "missing",
+            Self::Rejected => "rejected",
         }
     }
 }
@@ -77,6 +82,30 @@ pub struct Diagnostic {
     pub rendered: String,
 }
 
+impl Diagnostic {
+    /// An error of asynclings' own about `file` (no line: it concerns the whole file).
+    pub fn located(file: &str, message: String) -> Self {
+        Self {
+            level: "error".into(),
+            message,
+            code: None,
+            file: Some(file.to_owned()),
+            line: None,
+            column: None,
+            rendered: String::new(),
+        }
+    }
+
+    /// rustc's rendering without colours, or the message when there is none.
+    pub fn plain(&self) -> String {
+        if self.rendered.is_empty() {
+            format!("{}: {}", self.level, self.message)
+        } else {
+            console::strip_ansi_codes(&self.rendered).into_owned()
+        }
+    }
+}
+
 /// The result of grading one file against one exercise's hidden tests.
 #[derive(Debug, Clone, Serialize)]
 pub struct Grade {
@@ -100,6 +129,21 @@ pub struct Grade {
 }
 
 impl Grade {
+    /// A grade of `subject` that has not happened yet.
+    pub fn empty(exercise: &str, subject: &str) -> Self {
+        Self {
+            exercise: exercise.to_owned(),
+            subject: subject.to_owned(),
+            status: GradeStatus::Pass,
+            duration: Duration::ZERO,
+            diagnostics: Vec::new(),
+            warnings: Vec::new(),
+            tampered: Vec::new(),
+            course_broken: false,
+            checks: Vec::new(),
+        }
+    }
+
     pub fn passed(&self) -> bool {
         self.status == GradeStatus::Pass
     }
@@ -131,11 +175,7 @@ impl Grade {
     /// Every message of the grade in one string, for matching what a fixture expects.
     pub fn explanation(&self) -> String {
         let mut text = Vec::new();
-        text.extend(
-            self.diagnostics
-                .iter()
-                .map(|d| console::strip_ansi_codes(&d.rendered).into_owned()),
-        );
+        text.extend(self.diagnostics.iter().map(Diagnostic::plain));
         text.extend(self.checks.iter().filter_map(|c| c.message.clone()));
         text.extend(self.tampered.iter().map(ToString::to_string));
         text.join("\n")

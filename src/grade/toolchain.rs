@@ -265,7 +265,16 @@ fn cargo_build(
     course_root: &Path,
 ) -> Result<HashMap<PackageId, Vec<PathBuf>>> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut child = Command::new(&cargo)
+    let mut command = Command::new(&cargo);
+    // SAFETY: getpid has no preconditions; the hook makes raw system calls only. Cargo stops
+    // (and with it the build) when asynclings dies.
+    let parent = unsafe { libc::getpid() };
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut command, move || {
+            super::execute::die_with(parent, libc::SIGTERM)
+        })
+    };
+    let mut child = command
         .args([
             "build",
             "--lib",

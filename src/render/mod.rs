@@ -83,6 +83,20 @@ pub fn report(grade: &Grade, exercise: &Exercise, audience: Audience) -> Report 
             ),
         ),
         GradeStatus::Tampered | GradeStatus::Unsealed => seal_mismatch(&mut out, grade),
+        GradeStatus::Rejected => {
+            headline(
+                &mut out,
+                fail_mark(),
+                format!("{subject}was refused before any check ran:"),
+            );
+            // The messages quote symbol names the graded file chose.
+            for problem in &grade.diagnostics {
+                out.push(
+                    Rank::FirstFailure,
+                    Line::words("  ", untrusted::inert(&problem.message)),
+                );
+            }
+        }
         GradeStatus::CompileError => {
             headline(&mut out, fail_mark(), format!("{subject}does not compile"));
             out.gap();
@@ -394,6 +408,7 @@ fn reason(grade: &Grade, name: &dyn Fn(&str) -> String) -> Option<String> {
         GradeStatus::Tampered | GradeStatus::Unsealed => {
             grade.tampered.first().map(ToString::to_string)
         }
+        GradeStatus::Rejected => grade.diagnostics.first().map(|d| d.message.clone()),
         GradeStatus::Missing => Some(format!("{} is missing", grade.subject)),
         GradeStatus::Fail | GradeStatus::Timeout => grade
             .failed_checks()
@@ -463,6 +478,7 @@ mod tests {
                 chapter: "01_counting".into(),
                 hints: Vec::new(),
                 time_limit: Duration::from_secs(2),
+                memory_limit: 1 << 30,
                 clippy: false,
                 defined_at: Location {
                     path: PathBuf::from("info.toml"),
@@ -492,6 +508,7 @@ mod tests {
             file: file.into(),
             path: Path::new("/courses/mine").join(file),
             kind,
+            while_checks_ran: false,
         }
     }
 

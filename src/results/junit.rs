@@ -129,6 +129,7 @@ fn case_name(entry: &Entry) -> String {
         Role::Solution => format!("{} (solution)", entry.name),
         Role::WrongFix => format!("{} (wrong fix {})", entry.name, stem(&entry.file)),
         Role::RightFix => format!("{} (right fix {})", entry.name, stem(&entry.file)),
+        Role::Cheat => format!("{} (cheat {})", entry.name, stem(&entry.file)),
     }
 }
 

@@ -57,6 +57,7 @@ pub struct Summary {
     pub tampered: usize,
     pub missing: usize,
     pub unsealed: usize,
+    pub rejected: usize,
 }
 
 /// What a graded file is to its exercise.
@@ -69,6 +70,9 @@ pub enum Role {
     WrongFix,
     /// A correct alternative (`tests/right_fixes/`), which must pass.
     RightFix,
+    /// A cheat fixture (`dev check`): a learner's file that tries to pass without solving the
+    /// exercise, which the grade must reject with the verdict it expects.
+    Cheat,
 }
 
 /// One file graded against one exercise's hidden tests.
@@ -80,11 +84,11 @@ pub struct Entry {
     pub role: Role,
     /// The graded file, relative to the course.
     pub file: String,
-    /// pass, fail, compile-error, timeout, tampered, missing or unsealed.
+    /// pass, fail, compile-error, timeout, tampered, missing, unsealed or rejected.
     pub status: &'static str,
     /// What this command required: `pass`, `not-pass` (an exercise as shipped), or the status a
-    /// wrong fix declares (`fail`, `compile-error`, `timeout`); null for a wrong fix whose
-    /// `// expect` line is unreadable.
+    /// wrong fix or a cheat declares (`fail`, `compile-error`, `timeout`, `rejected`); null for
+    /// a fixture whose `// expect` line is unreadable.
     pub expected: Option<String>,
     /// Whether the requirement was met.
     pub ok: bool,
@@ -231,6 +235,7 @@ impl Document {
                 "timeout" => &mut summary.timeout,
                 "tampered" => &mut summary.tampered,
                 "unsealed" => &mut summary.unsealed,
+                "rejected" => &mut summary.rejected,
                 _ => &mut summary.missing,
             } += 1;
         }

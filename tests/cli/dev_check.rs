@@ -206,6 +206,46 @@ fn dev_check_of_one_fixture_shows_its_verdict_and_grades_nothing_else() {
         .run();
 }
 
+/// A cheat (a file that tries to pass without solving) belongs to its exercise's check, can be
+/// checked on its own by path like a wrong fix, and is counted apart.
+#[test]
+fn a_cheat_is_checked_with_its_exercise_and_on_its_own() {
+    let pack = Pack::copy("standard");
+    let cheat = "tests/cheats/01_counting/tally/own_symbol.rs";
+    pack.write(
+        cheat,
+        "//! Cheat: a symbol outside the crate's names, which could stand in for libc's.\n\
+         // expect rejected: outside Rust's own names\n\
+         #[unsafe(no_mangle)]\n\
+         pub extern \"C\" fn tally_marker() -> u32 {\n    7\n}\n\n\
+         pub fn tally(scores: &[u32]) -> u32 {\n    scores.iter().skip(1).sum()\n}\n",
+    );
+    pack.asynclings(&["dev", "check", "tally"])
+        .status(0)
+        .stdout_has("✓ every cheat is rejected with its verdict")
+        .stdout_has("1 exercise, 1 solution, 2 wrong fixes, 1 right fix, 1 cheat graded")
+        .run();
+    let output = pack
+        .asynclings(&["dev", "check", cheat, "--format", "json"])
+        .status(0)
+        .run();
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let results = document["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    assert_eq!(results[0]["role"], "cheat");
+    assert_eq!(results[0]["status"], "rejected");
+    assert_eq!(results[0]["expected"], "rejected");
+    pack.asynclings(&["dev", "check", cheat])
+        .status(0)
+        .stdout_has(&format!(
+            "── {cheat} (cheat of `tally`): what a learner would read ──"
+        ))
+        .stdout_has("was refused before any check ran:")
+        .stdout_has("defines `tally_marker` outside Rust's own names")
+        .stdout_has("1 cheat graded: the selection is honest")
+        .run();
+}
+
 #[test]
 fn a_right_fix_must_pass_say_its_style_and_differ_from_the_solution() {
     let pack = Pack::copy("standard");

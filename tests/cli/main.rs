@@ -14,6 +14,7 @@ mod dev_new;
 mod dev_rename;
 mod guide;
 mod hints_and_reset;
+mod integrity;
 mod learner_output;
 mod lints;
 mod progress_file;

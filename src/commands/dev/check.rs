@@ -1,7 +1,8 @@
 //! `asynclings dev check [NAME|PATH…] [--chapter NN_name…]`: prove the course honest.
 //! info.toml and the files agree, the seal is current, every exercise fails as shipped, every
 //! solution passes (rustfmt- and clippy-clean), every wrong fix is rejected with its expected
-//! explanation, and every right fix (a correct alternative) passes. Named exercises, chapters
+//! explanation, every right fix (a correct alternative) passes, and every cheat (a file that
+//! tries to pass without solving the exercise) is rejected. Named exercises, chapters
 //! or single files limit the check to them: it grades only what they need, and lists the
 //! claims it did not check instead of calling them passed.
 
@@ -14,7 +15,7 @@ use clap::Args;
 use super::findings::{self, Counts, Finding};
 use super::requirements::{self, Claim};
 use super::selection::{self, Part, Scope};
-use super::{layout, rustfmt, scaffold, seal_state};
+use super::{cheats, layout, rustfmt, scaffold, seal_state};
 use crate::commands::{announce, progress_bar};
 use crate::course::{Course, Exercise};
 use crate::exit;
@@ -26,7 +27,7 @@ use crate::results::{self, Document, Entry, Format};
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// Check only these: exercise names, or paths of single files (a wrong or right fix, a
-    /// solution, an exercise as shipped; a grader stands for its whole exercise)
+    /// cheat, a solution, an exercise as shipped; a grader stands for its whole exercise)
     #[arg(value_name = "NAME|PATH")]
     targets: Vec<String>,
     /// Check only this chapter's exercises (repeatable)
@@ -50,6 +51,7 @@ const SHIPPED: &str = "every exercise fails as shipped";
 const SOLUTIONS: &str = "every solution passes, clippy-clean";
 const WRONG_FIXES: &str = "every wrong fix is rejected with its explanation";
 const RIGHT_FIXES: &str = "every right fix (a correct alternative) passes";
+const CHEATS: &str = "every cheat is rejected with its verdict";
 const RUSTFMT: &str = "every solution is rustfmt-clean";
 const STANDARD: &str =
     "every exercise has at least 2 wrong fixes and 1 right fix (the course standard)";
@@ -99,6 +101,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
             not_checked.push(COURSE_WIDE);
         } else {
             problems.extend(layout::course_wide_problems(course));
+            problems.extend(cheats::strays(course));
         }
         findings.push(Finding::error(LAYOUT, problems));
     }
@@ -117,7 +120,13 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
         }
     }
 
-    let (jobs, kinds) = requirements::plan(course, &parts);
+    let sandbox = crate::supervise::sandbox_available();
+    if let Err(reason) = &sandbox {
+        announce(&format!(
+            "{reason}: the cheat fixtures are not graded (one of them writes to this checkout)"
+        ));
+    }
+    let (jobs, kinds) = requirements::plan(course, &parts, sandbox.is_ok());
     let bar = progress_bar(jobs.len(), &format!("grading {} files", jobs.len()));
     let grades = grade_all(&grader, &jobs, &|done| bar.set_position(done as u64))?;
     bar.finish_and_clear();
@@ -132,6 +141,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
             Claim::Solutions => &mut counts.solutions,
             Claim::WrongFixes => &mut counts.wrong_fixes,
             Claim::RightFixes => &mut counts.right_fixes,
+            Claim::Cheats => &mut counts.cheats,
         } += 1;
         if let Some(problem) = &judged.problem {
             // Problems located in the file (lints: `file:line:col: ...`) already name it.
@@ -176,6 +186,11 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
             covers(|s| matches!(s, Scope::RightFix(_))),
             Claim::RightFixes,
         ),
+        (
+            CHEATS,
+            sandbox.is_ok() && covers(|s| matches!(s, Scope::Cheat(_))),
+            Claim::Cheats,
+        ),
     ] {
         if covered {
             findings.push(Finding::error(text, problems(claim)));
@@ -216,6 +231,7 @@ pub fn run(course: &Course, args: &CheckArgs) -> Result<u8> {
             Scope::Solution => "solution",
             Scope::WrongFix(_) => "wrong fix",
             Scope::RightFix(_) => "right fix",
+            Scope::Cheat(_) => "cheat",
             Scope::Whole => continue,
         };
         let verdict = render::verdict(grade, job.exercise);

@@ -59,6 +59,7 @@ pub struct Counts {
     pub solutions: usize,
     pub wrong_fixes: usize,
     pub right_fixes: usize,
+    pub cheats: usize,
 }
 
 impl Counts {
@@ -69,6 +70,7 @@ impl Counts {
             (self.solutions, "solution", "solutions"),
             (self.wrong_fixes, "wrong fix", "wrong fixes"),
             (self.right_fixes, "right fix", "right fixes"),
+            (self.cheats, "cheat", "cheats"),
         ] {
             if count > 0 {
                 parts.push(format!("{count} {}", if count == 1 { one } else { many }));
@@ -171,6 +173,7 @@ mod tests {
             solutions: 2,
             wrong_fixes: 4,
             right_fixes: 1,
+            cheats: 2,
         };
         let text = plain(report(&findings, None, &[], counts));
         assert!(text.contains("✓ every solution passes\n"), "{text}");
@@ -180,7 +183,7 @@ mod tests {
         );
         assert!(
             text.ends_with(
-                "\n2 exercises, 2 solutions, 4 wrong fixes, 1 right fix graded: the course is honest, with warnings above\n"
+                "\n2 exercises, 2 solutions, 4 wrong fixes, 1 right fix, 2 cheats graded: the course is honest, with warnings above\n"
             ),
             "{text}"
         );

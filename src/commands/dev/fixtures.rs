@@ -28,7 +28,7 @@ pub fn expectation(source: &str) -> Result<Expectation, String> {
         .take_while(|l| l.trim_start().starts_with("//") || l.trim().is_empty())
         .find_map(|l| l.trim_start().strip_prefix("// expect "))
         .ok_or(
-            "has no `// expect <fail|compile-error|timeout>: <verdict fragment>` line at its top",
+            "has no `// expect <fail|compile-error|timeout|rejected>: <verdict fragment>` line at its top",
         )?;
     let (status, fragment) = match line.split_once(':') {
         Some((status, fragment)) => (
@@ -41,9 +41,10 @@ pub fn expectation(source: &str) -> Result<Expectation, String> {
         "fail" => GradeStatus::Fail,
         "compile-error" => GradeStatus::CompileError,
         "timeout" => GradeStatus::Timeout,
+        "rejected" => GradeStatus::Rejected,
         other => {
             return Err(format!(
-                "expects `{other}`; use fail, compile-error or timeout"
+                "expects `{other}`; use fail, compile-error, timeout or rejected"
             ));
         }
     };

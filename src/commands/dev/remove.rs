@@ -1,6 +1,6 @@
 //! `asynclings dev remove NAME`: an exercise taken out of the course everywhere it lives, as
 //! one operation: its `info.toml` entry, editor target and sealed fingerprints, then its file,
-//! solution, hidden tests and fixture folders (and, for the last exercise of a chapter, the
+//! solution, hidden tests and fixture folders (wrong fixes, right fixes, cheats; and, for the last exercise of a chapter, the
 //! chapter's README and clippy.toml). Files are moved aside into the course's work folder, not
 //! deleted, and the report says where. A step that fails undoes the ones before it.
 
@@ -13,7 +13,7 @@ use clap::Args;
 use super::rename::print_report;
 use super::transaction::{self, Planned, Step};
 use super::{info_edit, layout, manifest_edit, progress_edit};
-use crate::course::{CLIPPY_CONFIG, Course, INFO_FILE, Info, RIGHT_FIXES, WRONG_FIXES};
+use crate::course::{CHEATS, CLIPPY_CONFIG, Course, INFO_FILE, Info, RIGHT_FIXES, WRONG_FIXES};
 use crate::seal::{SEAL_FILE, Seal};
 
 #[derive(Debug, Args)]
@@ -36,6 +36,7 @@ pub fn run(course: &Course, args: &RemoveArgs) -> Result<()> {
         exercise.grader(),
         exercise.wrong_fixes(),
         exercise.right_fixes(),
+        exercise.cheats(),
     ];
     if last_of_chapter {
         files.push(layout::chapter_readme(chapter));
@@ -68,6 +69,7 @@ pub fn run(course: &Course, args: &RemoveArgs) -> Result<()> {
             let key = path.to_string_lossy();
             changed |= seal.hidden.remove(&*key).is_some();
             changed |= seal.shipped.remove(&*key).is_some();
+            changed |= seal.checks.remove(&*key).is_some();
         }
         if let Some(edit) = &manifest {
             changed |= edit.reseal(course, &mut seal);
@@ -116,6 +118,7 @@ pub fn run(course: &Course, args: &RemoveArgs) -> Result<()> {
         "tests/graders",
         WRONG_FIXES,
         RIGHT_FIXES,
+        CHEATS,
     ] {
         let top = course.path(Path::new(folder));
         transaction::prune_empty(&top.join(chapter), &top);

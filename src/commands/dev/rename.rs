@@ -1,5 +1,5 @@
 //! `asynclings dev rename OLD NEW`: an exercise renamed everywhere it lives, as one operation.
-//! Its file, solution, hidden tests and fixture folders move; its `info.toml` entry, editor
+//! Its file, solution, hidden tests and fixture folders (wrong fixes, right fixes, cheats) move; its `info.toml` entry, editor
 //! target and sealed fingerprints follow (so a seal that was current stays current); your
 //! progress marks follow. A step that fails undoes the ones before it.
 
@@ -55,6 +55,7 @@ pub fn run(course: &Course, args: &RenameArgs) -> Result<()> {
     for (from, to) in [
         (exercise.wrong_fixes(), renamed.wrong_fixes()),
         (exercise.right_fixes(), renamed.right_fixes()),
+        (exercise.cheats(), renamed.cheats()),
         (exercise.grader(), renamed.grader()),
         (exercise.solution(), renamed.solution()),
         (exercise.file(), renamed.file()),
@@ -103,6 +104,12 @@ pub fn run(course: &Course, args: &RenameArgs) -> Result<()> {
                 map.insert(to.to_string_lossy().into_owned(), id);
                 moved = true;
             }
+        }
+        // The grader's check list moves with it (its test names do not name the exercise).
+        if let Some(checks) = seal.checks.remove(&*exercise.grader().to_string_lossy()) {
+            seal.checks
+                .insert(renamed.grader().to_string_lossy().into_owned(), checks);
+            moved = true;
         }
         if let Some(edit) = &manifest {
             moved |= edit.reseal(course, &mut seal);
@@ -188,7 +195,11 @@ pub(super) fn print_report(report: &[(String, &str)], progress: Option<Result<()
 /// entry in info.toml.
 fn old_mentions(course: &Course, renamed: &Exercise, old: &str) -> Vec<String> {
     let mut files = vec![renamed.file(), renamed.solution(), renamed.grader()];
-    for folder in [renamed.wrong_fixes(), renamed.right_fixes()] {
+    for folder in [
+        renamed.wrong_fixes(),
+        renamed.right_fixes(),
+        renamed.cheats(),
+    ] {
         files.extend(super::layout::fixtures_of(course, &folder));
     }
     files.push(super::layout::chapter_readme(renamed.chapter()));

@@ -1,6 +1,7 @@
 //! What each file `dev check` grades must do, and why it did not: an exercise as shipped
 //! fails, a solution passes clean, a wrong fix is rejected as its `// expect` line says, a
-//! right fix passes; and what an exercise lacks of the course standard.
+//! right fix passes, a cheat is rejected as its `// expect` line says; and what an exercise
+//! lacks of the course standard.
 
 use std::path::PathBuf;
 
@@ -19,6 +20,8 @@ pub enum Kind {
     Solution,
     WrongFix(Result<fixtures::Expectation, String>),
     RightFix(Result<String, String>),
+    /// A file that tries to pass without solving the exercise (see `cheats.rs`).
+    Cheat(Result<fixtures::Expectation, String>),
 }
 
 /// Which claim of `dev check` a graded file bears on.
@@ -28,6 +31,7 @@ pub enum Claim {
     Solutions,
     WrongFixes,
     RightFixes,
+    Cheats,
 }
 
 /// A graded file judged against what it must do.
@@ -58,12 +62,14 @@ pub fn judge(course: &Course, job: &Job<'_>, kind: &Kind, grade: &Grade) -> Judg
         Kind::WrongFix(expected) => Judged {
             role: Role::WrongFix,
             expected: expected.as_ref().ok().map(|e| e.status.as_str()),
-            problem: expected
-                .as_ref()
-                .map_err(Clone::clone)
-                .and_then(|e| fixtures::check(grade, e))
-                .err(),
+            problem: rejection_problem(grade, expected),
             claim: Claim::WrongFixes,
+        },
+        Kind::Cheat(expected) => Judged {
+            role: Role::Cheat,
+            expected: expected.as_ref().ok().map(|e| e.status.as_str()),
+            problem: rejection_problem(grade, expected),
+            claim: Claim::Cheats,
         },
         Kind::RightFix(style) => Judged {
             role: Role::RightFix,
@@ -76,8 +82,21 @@ pub fn judge(course: &Course, job: &Job<'_>, kind: &Kind, grade: &Grade) -> Judg
     }
 }
 
-/// The grades to make for `parts`, and what each graded file must do.
-pub fn plan<'a>(course: &Course, parts: &[Part<'a>]) -> (Vec<Job<'a>>, Vec<Kind>) {
+/// Why a fixture that must be rejected (a wrong fix, a cheat) was not rejected as it expects.
+fn rejection_problem(
+    grade: &Grade,
+    expected: &Result<fixtures::Expectation, String>,
+) -> Option<String> {
+    expected
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|e| fixtures::check(grade, e))
+        .err()
+}
+
+/// The grades to make for `parts`, and what each graded file must do. Cheats are left out
+/// unless `cheats` (without a sandbox, one of them would write to the checkout).
+pub fn plan<'a>(course: &Course, parts: &[Part<'a>], cheats: bool) -> (Vec<Job<'a>>, Vec<Kind>) {
     let mut jobs = Vec::new();
     let mut kinds = Vec::new();
     let read = |path: &PathBuf| std::fs::read_to_string(course.path(path)).unwrap_or_default();
@@ -91,14 +110,16 @@ pub fn plan<'a>(course: &Course, parts: &[Part<'a>]) -> (Vec<Job<'a>>, Vec<Kind>
             });
             kinds.push(kind);
         };
-        let (wrong, right) = match &part.scope {
+        let (wrong, right, cheating) = match &part.scope {
             Scope::Whole => (
                 layout::fixtures_of(course, &exercise.wrong_fixes()),
                 layout::fixtures_of(course, &exercise.right_fixes()),
+                layout::fixtures_of(course, &exercise.cheats()),
             ),
-            Scope::WrongFix(path) => (vec![path.clone()], Vec::new()),
-            Scope::RightFix(path) => (Vec::new(), vec![path.clone()]),
-            Scope::Shipped | Scope::Solution => (Vec::new(), Vec::new()),
+            Scope::WrongFix(path) => (vec![path.clone()], Vec::new(), Vec::new()),
+            Scope::RightFix(path) => (Vec::new(), vec![path.clone()], Vec::new()),
+            Scope::Cheat(path) => (Vec::new(), Vec::new(), vec![path.clone()]),
+            Scope::Shipped | Scope::Solution => (Vec::new(), Vec::new(), Vec::new()),
         };
         if matches!(part.scope, Scope::Whole | Scope::Shipped) {
             add(Subject::Exercise, false, Kind::Shipped);
@@ -113,6 +134,10 @@ pub fn plan<'a>(course: &Course, parts: &[Part<'a>]) -> (Vec<Job<'a>>, Vec<Kind>
         for fixture in right {
             let style = fixtures::right_fix_style(&read(&fixture));
             add(Subject::RightFix(fixture), false, Kind::RightFix(style));
+        }
+        for fixture in cheating.into_iter().filter(|_| cheats) {
+            let expected = fixtures::expectation(&read(&fixture));
+            add(Subject::WrongFix(fixture), false, Kind::Cheat(expected));
         }
     }
     (jobs, kinds)

@@ -1,5 +1,5 @@
 //! `dev check`'s "the seal is up to date": the hidden files and shipped exercises as they are
-//! now, compared with tests/seal.toml.
+//! now, compared with tests/seal.toml, and a check list sealed for every exercise.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +11,8 @@ use crate::invocation;
 use crate::seal::{SEAL_FILE, Seal};
 
 /// What makes the seal stale: every sealed file that changed, appeared or disappeared, or
-/// (`only`, course-relative paths) just those among the given files.
+/// (`only`, course-relative paths) just those among the given files; when none did, every
+/// exercise (among `only`'s graders) whose checks the seal does not list.
 pub fn problems(
     course: &Course,
     toolchain: &Toolchain,
@@ -34,7 +35,21 @@ pub fn problems(
         }));
     }
     if changed.is_empty() {
-        return Ok(Vec::new());
+        return Ok(course
+            .exercises
+            .iter()
+            .filter(|e| {
+                let grader = e.grader().to_string_lossy().into_owned();
+                !sealed.checks.contains_key(&grader)
+                    && only.is_none_or(|only| only.contains(&grader))
+            })
+            .map(|e| {
+                format!(
+                    "{SEAL_FILE} lists no checks for `{}`: run `{seal}`",
+                    e.name()
+                )
+            })
+            .collect());
     }
     let list: Vec<&str> = changed.iter().take(5).map(|p| p.as_str()).collect();
     let more = changed.len().saturating_sub(5);

@@ -1,12 +1,12 @@
 //! What a limited `asynclings dev check` looks at: whole exercises (by name or chapter), or
-//! single files (a fixture, a solution, an exercise as shipped) named by their path; and which
+//! single files (a fixture, a cheat, a solution, an exercise as shipped) named by their path; and which
 //! files and sealed fingerprints a selection covers.
 
 use std::collections::BTreeSet;
 use std::path::{Component, Path, PathBuf};
 
 use super::layout;
-use crate::course::{Course, Exercise, RIGHT_FIXES, WRONG_FIXES};
+use crate::course::{CHEATS, Course, Exercise, RIGHT_FIXES, WRONG_FIXES};
 use crate::exit::UsageError;
 use crate::grade::batch::Job;
 use crate::grade::{Grade, Grader};
@@ -37,6 +37,8 @@ pub enum Scope {
     WrongFix(PathBuf),
     /// One right fix (course-relative), which must pass.
     RightFix(PathBuf),
+    /// One cheat (course-relative), which must be rejected as it expects.
+    Cheat(PathBuf),
 }
 
 impl Part<'_> {
@@ -46,7 +48,9 @@ impl Part<'_> {
             Scope::Whole => None,
             Scope::Shipped => Some(self.exercise.file()),
             Scope::Solution => Some(self.exercise.solution()),
-            Scope::WrongFix(path) | Scope::RightFix(path) => Some(path.clone()),
+            Scope::WrongFix(path) | Scope::RightFix(path) | Scope::Cheat(path) => {
+                Some(path.clone())
+            }
         }
     }
 }
@@ -143,8 +147,8 @@ fn by_path<'a>(course: &'a Course, target: &str) -> Result<Part<'a>, UsageError>
     classify(course, &relative).ok_or_else(|| {
         UsageError(format!(
             "{} is not a file `dev check` can check on its own: name an exercise, a chapter \
-             (--chapter), or the path of a wrong fix, a right fix, a solution, an exercise or a \
-             grader",
+             (--chapter), or the path of a wrong fix, a right fix, a cheat, a solution, an \
+             exercise or a grader",
             relative.display()
         ))
     })?
@@ -169,6 +173,8 @@ fn classify<'a>(course: &'a Course, relative: &Path) -> Option<Result<Part<'a>, 
                 Scope::WrongFix(relative.to_owned())
             } else if Path::new("tests").join(folder) == Path::new(RIGHT_FIXES) {
                 Scope::RightFix(relative.to_owned())
+            } else if Path::new("tests").join(folder) == Path::new(CHEATS) {
+                Scope::Cheat(relative.to_owned())
             } else {
                 return None;
             };
@@ -205,6 +211,7 @@ pub fn written_files(course: &Course, parts: &[Part<'_>]) -> Vec<PathBuf> {
                 files.extend([exercise.file(), exercise.solution(), exercise.grader()]);
                 files.extend(layout::fixtures_of(course, &exercise.wrong_fixes()));
                 files.extend(layout::fixtures_of(course, &exercise.right_fixes()));
+                files.extend(layout::fixtures_of(course, &exercise.cheats()));
             }
         }
     }
