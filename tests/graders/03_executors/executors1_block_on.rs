@@ -713,8 +713,8 @@ impl Run {
         self.probe("once more, from another thread, once block_on slept")?;
         let late = match late_poll {
             Some(after) => format!(
-                " (it did poll again {} later, but only once a timeout had ended its sleep: \
-                 that poll was no wake-up's doing)",
+                " (it did poll again {} later, but only after sleeping: something else than \
+                 the wake-up ended that sleep, most likely a timeout of its own)",
                 seconds(after)
             ),
             None => String::new(),
