@@ -311,8 +311,24 @@ fn builds_its_pool_once() {
     );
     // A second service of another size lives beside the first one.
     let (seen, _) = resize_gathered(&build_service(2), 4, 1);
-    assert!(
-        seen.iter().all(|s| s.pool_size == Some(2)),
-        "a second service, of 2 threads, did not resize on a 2-thread pool of its own"
-    );
+    let elsewhere: Vec<&Seen> = seen.iter().filter(|s| s.pool_size != Some(2)).collect();
+    if let Some(first) = elsewhere.first() {
+        let pool = match first.pool_size {
+            Some(size) => format!("a {size}-thread rayon pool"),
+            None => "threads of no rayon pool".to_owned(),
+        };
+        let shared = if first.pool_size == Some(THREADS) {
+            ", the size of the first service's pool: a pool shared by every service has the \
+             size of the service that built it"
+        } else {
+            ""
+        };
+        panic!(
+            "a second service, built with 2 threads beside one of {THREADS}, resized {} of {} \
+             images on {pool}{shared}. Every service builds a pool of its own, once, in new, \
+             with the threads it is given",
+            elsewhere.len(),
+            seen.len()
+        );
+    }
 }
