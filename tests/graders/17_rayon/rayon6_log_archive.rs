@@ -481,12 +481,22 @@ fn returns_blocks_in_order_when_blocks_finish_out_of_order() {
         );
     };
     if !order.windows(2).all(|pair| pair[0] < pair[1]) {
-        panic!(
+        let seen = format!(
             "on a 1-thread pool, where every block finishes in order, the {} blocks came back \
-             as blocks {}: the order was lost where the blocks were put together; return each \
-             block at its place in the sorted records",
+             as blocks {}",
             order.len(),
             runs(&order)
+        );
+        if pieces_swapped(&order) {
+            panic!(
+                "{seen}: the pieces rayon split the blocks into were put together the wrong way \
+                 round; when the results of two pieces are joined, the left (earlier) piece's \
+                 go first"
+            );
+        }
+        panic!(
+            "{seen}: the order was lost where the blocks were put together; return each block \
+             at its place in the sorted records"
         );
     }
 
