@@ -1,7 +1,9 @@
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant as WallClock};
 
 use asynclings_grading::prelude::*;
@@ -225,16 +227,53 @@ async fn expect_woken_for_the_limit<F: Future>(
     );
 }
 
+/// A waker that notes whether it was woken on the thread that made it (in a check: the
+/// runtime's, where tokio's paused clock fires its timers) or on another (a timer thread).
+struct WokenWhere {
+    home: ThreadId,
+    here: AtomicBool,
+    elsewhere: AtomicBool,
+}
+
+impl WokenWhere {
+    fn new() -> Arc<Self> {
+        Arc::new(WokenWhere {
+            home: thread::current().id(),
+            here: AtomicBool::new(false),
+            elsewhere: AtomicBool::new(false),
+        })
+    }
+}
+
+impl Wake for WokenWhere {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let flag = if thread::current().id() == self.home {
+            &self.here
+        } else {
+            &self.elsewhere
+        };
+        flag.store(true, Ordering::SeqCst);
+    }
+}
+
 /// After the wake-up for the limit: the next poll must report the timeout. When it returns
 /// Pending instead, tells a limit started over at that poll (tokio's clock, moved on by
-/// `limit`, wakes the task again) from a poll that never learns the limit is over.
+/// `limit`, wakes the poll's waker again) from a poll that never learns the limit is over.
 async fn expect_timed_out<F: Future<Output = u32>>(
     hand: &mut HandPoll<Deadline<F>>,
     limit: Duration,
 ) {
-    let polled_at = (Instant::now(), WallClock::now());
-    let wakes_before = hand.waker().wake_count();
-    match hand.poll() {
+    // A waker of its own for this poll (an executor may hand any poll a new one): a timer
+    // thread of an earlier poll cannot wake it, and a wake-up on this thread while tokio's
+    // clock moves on can only come from a tokio timer (or task) armed by this poll.
+    let woken = WokenWhere::new();
+    let waker = Waker::from(Arc::clone(&woken));
+    let polled_at = Instant::now();
+    match hand.future().poll(&mut Context::from_waker(&waker)) {
         Poll::Ready(Err(TimedOut)) => return,
         Poll::Ready(Ok(badge)) => panic!(
             "returned badge {badge} although nobody tapped: return the operation's output, \
@@ -242,20 +281,17 @@ async fn expect_timed_out<F: Future<Output = u32>>(
         ),
         Poll::Pending => {}
     }
-    // A timer thread started by that poll cannot have fired before `limit` of real time (a
-    // sleep never ends early): a wake-up before then came from tokio's clock.
     let step = Duration::from_millis(10);
-    while hand.waker().wake_count() == wakes_before && polled_at.0.elapsed() <= limit + step {
+    while !woken.here.load(Ordering::SeqCst) && polled_at.elapsed() <= limit + step {
         advance(step).await;
     }
-    let woken_again = hand.waker().wake_count() > wakes_before;
-    if woken_again && polled_at.1.elapsed() < limit {
+    if woken.here.load(Ordering::SeqCst) {
         panic!(
             "the {}-ms limit restarted: woken once it had passed, the next poll returned Pending \
-             and asked to be woken again {} ms later (its timer was made anew or reset then), \
-             so the wait never ends; {RESTART_FIX}",
+             and asked tokio's timer to wake it again {} ms later (its timer was made anew or \
+             reset then), so the wait never ends; {RESTART_FIX}",
             ms(limit),
-            ms(polled_at.0.elapsed())
+            ms(polled_at.elapsed())
         );
     }
     panic!(
