@@ -81,12 +81,11 @@ impl Awaiter {
 
     /// Learns the name of the runtime's blocking threads, from one of them.
     async fn learn_pool_thread_name(&self) {
-        let name = tokio::task::spawn_blocking(|| {
-            std::fs::read_to_string("/proc/thread-self/comm").ok()
-        })
-        .await
-        .ok()
-        .flatten();
+        let name =
+            tokio::task::spawn_blocking(|| std::fs::read_to_string("/proc/thread-self/comm").ok())
+                .await
+                .ok()
+                .flatten();
         *self
             .pool_thread_name
             .lock()
@@ -330,7 +329,10 @@ fn reader_of(path: &Path, runtime_thread: Option<u64>, pool_thread_name: Option<
             return Reader::Unknown;
         };
         for thread in threads.flatten() {
-            let Some(tid) = thread.file_name().to_str().and_then(|t| t.parse::<u64>().ok())
+            let Some(tid) = thread
+                .file_name()
+                .to_str()
+                .and_then(|t| t.parse::<u64>().ok())
             else {
                 continue;
             };

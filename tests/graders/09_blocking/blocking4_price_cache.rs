@@ -265,13 +265,14 @@ impl Lookups {
     /// Names the lookup whose poll blocked the thread, if one did.
     fn name_the_stuck_one(&self) -> Option<String> {
         let watched = self.watched.lock().unwrap().clone();
-        let (index, stuck, blocked) = watched.iter().enumerate().find_map(|(index, l)| {
-            l.polls.stats().in_poll_for().map(|d| (index, l, d))
-        })?;
+        let (index, stuck, blocked) = watched
+            .iter()
+            .enumerate()
+            .find_map(|(index, l)| l.polls.stats().in_poll_for().map(|d| (index, l, d)))?;
         let own_fetch_came_back = self.returns_of(&stuck.symbol) > stuck.returned_before;
         let stuck = &stuck.symbol;
         let blocked = blocked.as_secs_f64();
-        Some(match (self.suspended_other_than(index), own_fetch_came_back) {
+        let verdict = match (self.suspended_other_than(index), own_fetch_came_back) {
             (Some(holder), _) => format!(
                 "the lookup of {stuck} blocked the runtime's thread for {blocked:.1} s on the \
                  cache's lock, which the lookup of {holder} keeps while it is suspended at the \
@@ -293,7 +294,8 @@ impl Lookups {
                  code?): the fetch needs this very thread's runtime to make progress, so it \
                  never finishes; .await the fetch, with no lock held"
             ),
-        })
+        };
+        Some(verdict)
     }
 }
 

@@ -550,8 +550,8 @@ fn quiet_spell<T: Send + 'static>(
 fn ship_returns_once_the_batch_is_written() {
     let batches = Batches::default();
     let watch = batches.clone();
-    let (returned_early, stream) = run_watched(Flavour::CurrentThread, &batches, move || {
-        async move {
+    let (returned_early, stream) =
+        run_watched(Flavour::CurrentThread, &batches, move || async move {
             let (shipper_end, collector_end) = tokio::io::duplex(BUFFER);
             let start = Arc::new(Notify::new());
             let collector = start_collector(collector_end, Some(Arc::clone(&start)));
@@ -559,7 +559,9 @@ fn ship_returns_once_the_batch_is_written() {
             let returned = Arc::new(AtomicBool::new(false));
             let seen = Arc::clone(&returned);
             let spell = quiet_spell(start, move || seen.load(Ordering::SeqCst));
-            let shipped = watch.watch(API.source, shipper.ship(API.source, API.lines)).await;
+            let shipped = watch
+                .watch(API.source, shipper.ship(API.source, API.lines))
+                .await;
             returned.store(true, Ordering::SeqCst);
             if let Err(error) = shipped {
                 panic!("shipping the batch from api failed: {error}");
@@ -568,8 +570,7 @@ fn ship_returns_once_the_batch_is_written() {
             drop(shipper);
             let stream = collector.await.expect("the grader's collector failed");
             (returned_early, stream)
-        }
-    });
+        });
     let size = API.text().len();
     assert!(
         !returned_early,
@@ -594,7 +595,9 @@ fn a_failed_write_is_returned() {
         let mut wire = Wire::new(shipper_end, &WireLog::default());
         wire.broken = true;
         let shipper = Shipper::new(wire);
-        let shipped = watch.watch(DB.source, shipper.ship(DB.source, DB.lines)).await;
+        let shipped = watch
+            .watch(DB.source, shipper.ship(DB.source, DB.lines))
+            .await;
         shipped.map_err(|error| error.kind())
     });
     assert!(
@@ -642,9 +645,9 @@ fn a_batch_waiting_for_its_turn_is_not_polled_again_and_again() {
                             .collect::<Vec<_>>()
                     });
                     for (batch, shipped) in [&API, &DB].into_iter().zip(shipping) {
-                        let shipped = shipped.await.unwrap_or_else(|error| {
-                            std::panic::resume_unwind(error.into_panic())
-                        });
+                        let shipped = shipped
+                            .await
+                            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
                         if let Err(error) = shipped {
                             panic!("shipping the batch from {} failed: {error}", batch.source);
                         }
@@ -668,7 +671,11 @@ fn a_batch_waiting_for_its_turn_is_not_polled_again_and_again() {
              polled {} times in {QUIET_TURNS} turns of the runtime: it wakes itself again and \
              again to try the lock (a busy loop that burns the runtime's thread) instead of \
              sleeping until the connection is free; {SPAN}",
-            if polls >= 100 { "100+".to_owned() } else { polls.to_string() }
+            if polls >= 100 {
+                "100+".to_owned()
+            } else {
+                polls.to_string()
+            }
         );
     }
     check_stream(&stream, &[API, DB]).unwrap_or_else(|verdict| panic!("{verdict}"));

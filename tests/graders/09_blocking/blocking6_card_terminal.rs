@@ -374,29 +374,33 @@ enum Burst {
 /// The driver reports `BURST` events and goes away, while the checkout reads nothing until
 /// every report has returned (or `PATIENCE` is over); then the checkout reads them all.
 fn burst_while_the_checkout_is_busy() -> Burst {
-    run_task_within(BURST_LIMIT, Flavour::CurrentThread, |_heartbeat| async move {
-        let (terminal, mut events) = connect();
-        let returned = Arc::new(AtomicU64::new(0));
-        let counted = Arc::clone(&returned);
-        let all_reported = Gate::new(PATIENCE);
-        let reported = Arc::clone(&all_reported);
-        thread::spawn(move || {
-            for n in 0..BURST {
-                terminal.report(burst_event(n));
-                counted.fetch_add(1, Ordering::SeqCst);
+    run_task_within(
+        BURST_LIMIT,
+        Flavour::CurrentThread,
+        |_heartbeat| async move {
+            let (terminal, mut events) = connect();
+            let returned = Arc::new(AtomicU64::new(0));
+            let counted = Arc::clone(&returned);
+            let all_reported = Gate::new(PATIENCE);
+            let reported = Arc::clone(&all_reported);
+            thread::spawn(move || {
+                for n in 0..BURST {
+                    terminal.report(burst_event(n));
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+                reported.open();
+            });
+            // Busy elsewhere: this task is suspended (not blocked) and reads nothing meanwhile.
+            let waiting = Arc::clone(&all_reported);
+            let _ = tokio::task::spawn_blocking(move || waiting.wait()).await;
+            let returned_while_busy = returned.load(Ordering::SeqCst);
+            if returned_while_busy < BURST {
+                // The driver is stuck in report; it gets out when the checkout's end is dropped.
+                return Burst::ReportBlocked(returned_while_busy);
             }
-            reported.open();
-        });
-        // Busy elsewhere: this task is suspended (not blocked) and reads nothing meanwhile.
-        let waiting = Arc::clone(&all_reported);
-        let _ = tokio::task::spawn_blocking(move || waiting.wait()).await;
-        let returned_while_busy = returned.load(Ordering::SeqCst);
-        if returned_while_busy < BURST {
-            // The driver is stuck in report; it gets out when the checkout's end is dropped.
-            return Burst::ReportBlocked(returned_while_busy);
-        }
-        Burst::Delivered(drain(&mut events).await)
-    })
+            Burst::Delivered(drain(&mut events).await)
+        },
+    )
 }
 
 fn report_blocked(returned: u64) -> String {
@@ -433,7 +437,9 @@ fn a_burst_loses_no_event() {
         let first_lost = expected
             .iter()
             .position(|event| !got.contains(event))
-            .map_or(String::new(), |n| format!(" (the first lost: event {})", n + 1));
+            .map_or(String::new(), |n| {
+                format!(" (the first lost: event {})", n + 1)
+            });
         panic!(
             "while the checkout was busy, the driver reported a burst of {BURST} events, and \
              the checkout got {kept} of them{first_lost}: the events report had no room for \
@@ -487,7 +493,10 @@ fn a_cancelled_next_loses_no_event() {
             futures::poll!(next).is_pending()
         };
         // (Not waiting for the driver here: the blocking pool's one thread is the learner's.)
-        drive(terminal, vec![CardEvent::PinEntered, CardEvent::Approved { cents: 2_500 }]);
+        drive(
+            terminal,
+            vec![CardEvent::PinEntered, CardEvent::Approved { cents: 2_500 }],
+        );
         (waited, drain(&mut events).await)
     });
     assert!(
