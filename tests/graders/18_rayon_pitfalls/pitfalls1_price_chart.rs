@@ -83,7 +83,8 @@ impl Flavor {
 /// Runs the future `make` returns as a spawned task (so that on a multi-thread runtime it runs
 /// on a worker, as in a server, not on the thread calling `block_on`) of a fresh real-clock
 /// runtime of `flavor`, on a watched thread: a runtime that never finishes becomes a verdict.
-/// tokio's panic for `block_in_place` on a current-thread runtime is worded as a verdict.
+/// tokio's panics for `block_in_place` on a current-thread runtime and for a blocking wait
+/// inside async code are worded as verdicts.
 fn on_runtime<M, F, T>(flavor: Flavor, make: M) -> T
 where
     M: FnOnce() -> F + Send + 'static,
@@ -128,6 +129,13 @@ where
                 "redraw_chart called tokio::task::block_in_place, and tokio panics on that on a \
                  current-thread runtime: it has no other thread to hand its tasks to while this \
                  one blocks; {FIX}"
+            )
+        }
+        Err(message) if message.contains("Cannot block the current thread from within") => {
+            panic!(
+                "redraw_chart made a blocking wait inside async code (a blocking_recv, or a \
+                 block_on), and tokio panics on that: the runtime's thread would sit blocked \
+                 until rayon was done; {FIX}"
             )
         }
         Err(message) => panic!("redraw_chart panicked: {message}"),
