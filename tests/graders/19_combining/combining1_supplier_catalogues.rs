@@ -1,5 +1,5 @@
-use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,7 +62,7 @@ struct Server {
     answer: String,
     /// Runs once a request has been accepted, before the answer is sent.
     before: Box<dyn Fn() + Send>,
-    /// Runs once the answer is sent.
+    /// Runs once the answer is sent and the fetch is over (the client closed its end).
     after: Box<dyn Fn() + Send>,
 }
 
@@ -86,6 +86,13 @@ impl Server {
                 let Ok(mut stream) = stream else { continue };
                 (self.before)();
                 let _ = stream.write_all(self.answer.as_bytes());
+                // End the answer, then wait for the client to close its end: fetch_catalogue
+                // drops its stream as it returns, so from then on that fetch is over (on the
+                // check's one runtime thread, its task finished in the same poll).
+                let _ = stream.shutdown(Shutdown::Write);
+                let _ = stream.set_read_timeout(Some(PATIENCE));
+                let mut rest = [0u8; 256];
+                while matches!(stream.read(&mut rest), Ok(read) if read > 0) {}
                 drop(stream);
                 (self.after)();
             }
@@ -130,7 +137,8 @@ impl Expected {
 
 /// The suppliers' servers, which finish their fetches in an order the grader forces: each
 /// answers only once every supplier's request is in (all of them meet), and then only after
-/// the next supplier's server has answered, so the fetches finish last supplier first. A
+/// the next supplier's fetch is over (its client closed the connection), so the fetches finish
+/// last supplier first, on every run. A
 /// program that asks one server at a time never gets them all to meet; then each answers as it
 /// is asked (after the first has waited `PATIENCE` for the others).
 struct Lineup {
@@ -215,15 +223,17 @@ fn finishing_order_verdict(reports: &[Report], names: &[&str], lineup: &Lineup) 
     if !lineup.forced_the_order() {
         return None;
     }
-    let count = names.len();
+    // The supplier whose fetch finished in place `i` (from 0).
+    let finished_in = |i: usize| names.len().checked_sub(i + 1);
     let (i, report) = reports.iter().enumerate().find(|&(i, report)| {
-        let finished_then = count - 1 - i;
+        let Some(finished_then) = finished_in(i) else {
+            return false;
+        };
         finished_then != i
-            && finished_then < lineup.expected.len()
             && lineup.expected[finished_then].is_met_by(&report.summary)
             && !lineup.expected[i].is_met_by(&report.summary)
     })?;
-    let finished_then = count - 1 - i;
+    let finished_then = finished_in(i)?;
     let order: Vec<&str> = names.iter().rev().copied().collect();
     Some(format!(
         "paired the fetches' results with the suppliers in the order the fetches finished: the \
