@@ -9,10 +9,12 @@
 //!
 //! Done when: every poll of `Deadline` polls `operation` with the task's context and returns
 //! its output as soon as it is there (even if `limit` has passed as well); once `limit` has
-//! passed, the task is woken once and gets `Err(TimedOut)`; a later poll does not restart the
-//! limit; no poll blocks the thread or wakes its own task; a zero `limit` still lets an
-//! operation that is ready at once win. The timer may be tokio's (`Deadline` is only created
-//! inside a tokio runtime) or a thread of your own that shares state with the future.
+//! passed, the task is woken once and gets `Err(TimedOut)`: the task of the latest poll, since
+//! a future can move from one task to another between polls (each poll's `cx` has the waker
+//! of the task polling it now); a later poll does not restart the limit; no poll blocks the
+//! thread or wakes its own task; a zero `limit` still lets an operation that is ready at once
+//! win. The timer may be tokio's (`Deadline` is only created inside a tokio runtime) or a
+//! thread of your own that shares state with the future.
 
 use std::future::Future;
 use std::pin::Pin;

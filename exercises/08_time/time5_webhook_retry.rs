@@ -4,10 +4,11 @@
 //! between attempts the sender backs off, waiting longer after every failure.
 //!
 //! Done when: after the first failure `deliver` waits `first_wait`, and every later wait is
-//! twice the one before but never more than `max_wait` (no jitter here, so schedules are
-//! exact on tokio's clock); it stops at the first success; after `attempts` failed attempts
-//! it returns the last attempt's error at once, with no wait after it; a long outage (dozens
-//! of attempts) keeps waiting `max_wait`; zero waits retry at once; no wait blocks the thread.
+//! twice the one before, but no wait (the first one included) is longer than `max_wait`; no
+//! jitter here, so schedules are exact on tokio's clock. It stops at the first success;
+//! after `attempts` failed attempts it returns the last attempt's error at once, with no wait
+//! after it; a long outage (dozens of attempts) keeps waiting `max_wait`; zero waits retry at
+//! once; no wait blocks the thread.
 
 use std::future::Future;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use std::time::Duration;
 /// How a failed delivery is retried.
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
-    /// The wait after the first failed attempt.
+    /// The wait after the first failed attempt (but never more than `max_wait`).
     pub first_wait: Duration,
     /// No wait is longer than this.
     pub max_wait: Duration,

@@ -9,7 +9,8 @@
 //!
 //! Done when: the sort is stable and runs on several threads from its start; blocks are
 //! compressed at the same time; every block but the last holds exactly `BLOCK_LEN` records,
-//! and the blocks come back in order (no records, no blocks).
+//! and the blocks come back in order, even when they finish out of order (no records, no
+//! blocks).
 
 use std::cmp::Ordering;
 

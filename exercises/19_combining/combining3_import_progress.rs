@@ -8,7 +8,9 @@
 //! moves *while* the thumbnails are made: rayon's side reports each finished photo over a
 //! `tokio::sync::watch` channel, and the async side redraws the bar with what it receives; the
 //! bar never goes backwards, and its last drawing shows every photo done (`done == total`, so
-//! `0 of 0` for an empty folder); the future stays `Send`.
+//! `0 of 0` for an empty folder); the future stays `Send`. (Two workers reporting at the same
+//! instant is a race no check can stage: keeping each report one update of the channel's value
+//! is yours to get right, see the README.)
 
 use std::sync::Arc;
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// How a failed delivery is retried.
 #[derive(Debug, Clone, Copy)]
 pub struct Backoff {
-    /// The wait after the first failed attempt.
+    /// The wait after the first failed attempt (but never more than `max_wait`).
     pub first_wait: Duration,
     /// No wait is longer than this.
     pub max_wait: Duration,

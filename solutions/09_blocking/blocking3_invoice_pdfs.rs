@@ -7,11 +7,13 @@
 //! service's other tasks (health checks, other requests) must keep running.
 //!
 //! `build_runtime(workers)` builds the service's runtime, with as many worker threads as the
-//! service's configuration asks for.
+//! service's configuration asks for, and with tokio's timer and I/O drivers: the health checks
+//! sleep on tokio timers, and requests arrive on tokio sockets.
 //!
 //! Done when: rendering never keeps the runtime's other tasks from running, even on a runtime
-//! with a single worker; `build_runtime(n)` gives a runtime with `n` worker threads; the PDFs
-//! come back in the order of the invoices; no invoices, no PDFs.
+//! with a single worker; `build_runtime(n)` gives a runtime with `n` worker threads whose tasks
+//! can use tokio's timers and I/O; the PDFs come back in the order of the invoices; no
+//! invoices, no PDFs.
 
 use tokio::runtime::{Builder, Runtime};
 
@@ -27,7 +29,7 @@ pub struct Pdf {
     pub bytes: Vec<u8>,
 }
 
-/// Builds the service's runtime, with `workers` worker threads.
+/// Builds the service's runtime, with `workers` worker threads, timers and I/O.
 pub fn build_runtime(workers: usize) -> Runtime {
     // A multi-thread runtime: `block_in_place` (below) needs one. It works by handing this
     // worker's other tasks to another thread, and a current-thread runtime has no other

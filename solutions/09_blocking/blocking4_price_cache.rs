@@ -11,7 +11,8 @@
 //!
 //! Done when: a lookup of a cached symbol returns at once, even while another symbol is being
 //! fetched; lookups of different missing symbols fetch at the same time; once a symbol's price
-//! is cached it is never fetched again; no lookup blocks the runtime's thread.
+//! is cached it is never fetched again; no lookup blocks the runtime's thread, or keeps waking
+//! itself while it waits.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -15,9 +15,10 @@
 //!
 //! Done when: batches shipped at the same time (by futures of one task, or tasks on one
 //! thread) arrive whole, one after the other, on either kind of runtime; a batch waiting for
-//! its turn, or for the collector, never blocks the runtime's thread; the writes are awaited on
-//! the runtime, not driven from a blocking thread; an empty batch is its header line alone.
-//! `Shipper::new` is called inside the runtime.
+//! its turn, or for the collector, never blocks the runtime's thread, and is not polled again
+//! and again meanwhile; the writes are awaited on the runtime, not driven from a blocking
+//! thread; `ship` returns once its batch is written, or with the error of a write that failed;
+//! an empty batch is its header line alone. `Shipper::new` is called inside the runtime.
 
 use std::io;
 
@@ -37,7 +38,8 @@ impl<C: AsyncWrite + Unpin + Send + 'static> Shipper<C> {
         }
     }
 
-    /// Sends `lines` from `source` as one batch, and returns once it is written.
+    /// Sends `lines` from `source` as one batch, and returns once it is written (or with the
+    /// error of the write that failed).
     pub async fn ship(&self, source: &str, lines: &[&str]) -> io::Result<()> {
         // The batch holds the connection from its header to its last line, awaits included.
         // Another batch that wants it meanwhile waits in `lock().await`: its task is

@@ -10,8 +10,10 @@
 //!
 //! Done when: waiting for an event never blocks the runtime's thread (other tasks, like the
 //! till's display, keep running), on either kind of runtime; while no event comes, the
-//! checkout is not polled again and again; events come in order, none lost, then `None` once
-//! the terminal is gone. `connect` is called inside the runtime.
+//! checkout is not polled again and again; `report` returns at once, even while the checkout
+//! reads nothing; events come in order, none lost (not in a burst the checkout is too busy to
+//! read, nor when a `next()` is dropped before it returns, as a timeout or a `select!` does),
+//! then `None` once the terminal is gone. `connect` is called inside the runtime.
 
 // Tokio's channel: `send` on an unbounded one never blocks (any thread may call it), and
 // `recv().await` suspends the task until a message comes, waking it when one does.

@@ -8,8 +8,9 @@
 //! a chart is being drawn.
 //!
 //! Done when: `redraw_chart` returns one point per quote, in the quotes' order; the quotes are
-//! plotted in parallel on rayon's pool; and while they are being plotted, every other task of
-//! the runtime keeps running, on a current-thread runtime as on a multi-thread one.
+//! plotted in parallel on rayon's global pool (the server's pool for all its CPU work, not a
+//! pool of the function's own); and while they are being plotted, every other task of the
+//! runtime keeps running, on a current-thread runtime as on a multi-thread one.
 
 use rayon::prelude::*;
 use tokio::sync::oneshot;

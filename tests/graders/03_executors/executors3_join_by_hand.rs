@@ -98,6 +98,8 @@ struct Bench {
     join_poll: Arc<AtomicUsize>,
     weather: Arc<FetchRecord>,
     traffic: Arc<FetchRecord>,
+    /// `Join2`'s latest poll woke its own task (the fetches never wake during a poll).
+    woke_itself: bool,
 }
 
 fn fetch(text: &'static str, needs: usize, join_poll: &Arc<AtomicUsize>) -> Fetch {
@@ -129,6 +131,7 @@ impl Bench {
             join_poll,
             weather: weather_record,
             traffic: traffic_record,
+            woke_itself: false,
         }
     }
 
@@ -143,7 +146,9 @@ impl Bench {
     /// Polls `Join2` once; then checks that it lost no output and polled no finished fetch.
     fn poll(&mut self) -> Result<Option<(Report, Report)>, String> {
         let poll = self.join_poll.fetch_add(1, SeqCst) + 1;
+        let wakes_before = self.counting.wake_count();
         let result = self.join.as_mut().poll(&mut self.counting.context());
+        self.woke_itself = self.counting.wake_count() > wakes_before;
         for (name, fetch) in self.fetches() {
             let dropped = fetch.outputs_dropped.load(SeqCst);
             if dropped > 0 && result.is_pending() {
@@ -186,11 +191,11 @@ impl Bench {
                 .map(|(name, _)| name)
                 .collect();
             return Err(if never.is_empty() {
-                format!(
+                self.pending_with_both_verdict(&format!(
                     "Join2 returned Pending at its poll {} although both fetches had returned \
-                     Ready: return both outputs as soon as both have finished",
+                     Ready",
                     self.join_polls()
-                )
+                ))
             } else {
                 format!(
                     "Join2 returned Pending at its poll {} without polling the {} fetch, and \
@@ -214,6 +219,23 @@ impl Bench {
             ));
         }
         Ok(())
+    }
+
+    /// Why `Join2` returned Pending with both outputs in hand (`what` says when): it woke
+    /// itself to be polled once more, or nothing would ever poll it again.
+    fn pending_with_both_verdict(&self, what: &str) -> String {
+        if self.woke_itself {
+            format!(
+                "{what}, and woke its own task instead, to return them at the poll after: \
+                 Join2 is ready one poll late; return Ready at the very poll where the second \
+                 future finishes"
+            )
+        } else {
+            format!(
+                "{what}, and nothing would wake the task again: return Ready at the poll where \
+                 both have finished"
+            )
+        }
     }
 
     /// Polls and fires events until `Join2` is ready.
@@ -327,9 +349,14 @@ fn keeps_the_output_of_the_fetch_that_finishes_first() {
         assert_outputs(&outputs);
         assert!(
             bench.join_polls() == 3,
-            "Join2 needed {} polls for a weather fetch ready at its third poll: return Ready at \
-             the poll where the second future finishes",
-            bench.join_polls()
+            "Join2 needed {} polls for a weather fetch ready at its third poll{}: return Ready \
+             at the poll where the second future finishes",
+            bench.join_polls(),
+            if bench.woke_itself {
+                " (it woke its own task to be polled once more: ready one poll late)"
+            } else {
+                ""
+            }
         );
     });
 }
@@ -341,11 +368,13 @@ fn is_ready_at_once_when_both_are() {
         let first = bench.poll().unwrap_or_else(|verdict| panic!("{verdict}"));
         let outputs = first.unwrap_or_else(|| {
             panic!(
-                "both fetches were ready at their first poll (weather polled {}, traffic {}), \
-                 but Join2 returned Pending: return Ready at the poll where both have finished; \
-                 nothing would wake the task again",
-                bench.weather.polls(),
-                bench.traffic.polls()
+                "{}",
+                bench.pending_with_both_verdict(&format!(
+                    "both fetches were ready at their first poll (weather polled {}, traffic \
+                     {}), but Join2 returned Pending",
+                    bench.weather.polls(),
+                    bench.traffic.polls()
+                ))
             )
         });
         assert_outputs(&outputs);

@@ -34,6 +34,16 @@ fn record_series(emails: &'static [&'static str], gap: Duration) -> (Vec<Sent>, 
             Duration::from_secs(600),
             "each pause should end after `gap` on tokio's clock",
         )
+        .explain_panics(move |message| {
+            (gap.is_zero() && message.contains("must be non-zero")).then(|| {
+                format!(
+                    "with a zero gap, send_series panicked (tokio: \"{message}\"): a ticker \
+                     such as tokio's interval cannot have a zero period, but a zero gap is \
+                     allowed and means no pause at all; when the gap is zero, make no ticker, \
+                     or pause with a wait that accepts zero"
+                )
+            })
+        })
         .run_timed(move || async move {
             let sent = Arc::new(Mutex::new(Vec::new()));
             let log = Arc::clone(&sent);

@@ -1,7 +1,9 @@
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant as WallClock};
 
 use asynclings_grading::prelude::*;
@@ -151,9 +153,22 @@ fn check_not_busy<F: Future>(hand: &HandPoll<F>, start: &Start, limit: Duration)
     }
 }
 
-/// After the limit has passed: waits until `hand`'s task is woken, first in tokio time (in
-/// 10 ms steps, up to five times the limit), then in real time (a timer thread). Fails with
-/// what went wrong when it is woken late or never; `start` is when the limit started.
+/// The way out of a restarted limit, in every verdict about one.
+const RESTART_FIX: &str = "start the limit once, and let later polls only poll that same \
+                           timer (never make it anew or reset it)";
+
+/// How many wake-ups the wakers of polls before the latest waker change have had.
+fn earlier_wakes<F: Future>(hand: &HandPoll<F>) -> usize {
+    hand.earlier_wakers()
+        .iter()
+        .map(CountingWaker::wake_count)
+        .sum()
+}
+
+/// After the limit has passed: waits until `hand`'s task (the waker of its latest poll) is
+/// woken, first in tokio time (in 10 ms steps, up to five times the limit), then in real time
+/// (a timer thread). Fails with what went wrong when it is woken late or never, or when only
+/// the waker of an earlier poll was woken (stale); `start` is when the limit started.
 async fn expect_woken_for_the_limit<F: Future>(
     hand: &HandPoll<F>,
     start: &Start,
@@ -161,6 +176,7 @@ async fn expect_woken_for_the_limit<F: Future>(
     last_poll_at: Duration,
 ) {
     check_not_busy(hand, start, limit);
+    let earlier_before = earlier_wakes(hand);
     let origin = start.tokio;
     let step = Duration::from_millis(10);
     let give_up_at = (limit * 5).max(step);
@@ -172,8 +188,8 @@ async fn expect_woken_for_the_limit<F: Future>(
         assert!(
             woken_at <= limit + step,
             "the {}-ms limit restarted: the task was woken at {} ms of tokio time, {} ms late; \
-             the poll at {} ms started the wait over (a new timer at every poll?); keep the \
-             timer made for the first poll and poll that same timer again",
+             the poll at {} ms started the wait over (its timer was made anew or reset then); \
+             {RESTART_FIX}",
             ms(limit),
             ms(woken_at),
             ms(woken_at - limit),
@@ -181,9 +197,24 @@ async fn expect_woken_for_the_limit<F: Future>(
         );
         return;
     }
-    // Not on tokio's clock: perhaps a timer thread, which runs in real time.
+    // Not on tokio's clock: perhaps a timer thread, which runs in real time. The waker of the
+    // latest poll is the only one that counts, so wait for it the whole time, even when an
+    // earlier one is woken meanwhile.
     if wait_until(PATIENCE, || hand.waker().is_woken()) {
         return;
+    }
+    if earlier_wakes(hand) > earlier_before {
+        panic!(
+            "woke the waker from an earlier poll (stale), not the one from the latest poll: \
+             polled by one task and then by another (as when a select! gives it up and a \
+             spawned task awaits it), Deadline woke the first task when the {}-ms limit passed \
+             and left the second asleep (not woken at {} ms of tokio time, nor {:.1} s of real \
+             time later); every poll that returns Pending must leave its own waker with the \
+             timer, in place of the earlier one",
+            ms(limit),
+            ms(woken_at),
+            PATIENCE.as_secs_f64()
+        );
     }
     panic!(
         "the {}-ms limit passed, but nothing woke the task: still not woken at {} ms of tokio \
@@ -196,21 +227,79 @@ async fn expect_woken_for_the_limit<F: Future>(
     );
 }
 
-/// After the wake-up for the limit: the next poll must report the timeout.
-fn expect_timed_out<F: Future<Output = u32>>(hand: &mut HandPoll<Deadline<F>>, limit: Duration) {
-    match hand.poll() {
-        Poll::Ready(Err(TimedOut)) => {}
+/// A waker that notes whether it was woken on the thread that made it (in a check: the
+/// runtime's, where tokio's paused clock fires its timers) or on another (a timer thread).
+struct WokenWhere {
+    home: ThreadId,
+    here: AtomicBool,
+    elsewhere: AtomicBool,
+}
+
+impl WokenWhere {
+    fn new() -> Arc<Self> {
+        Arc::new(WokenWhere {
+            home: thread::current().id(),
+            here: AtomicBool::new(false),
+            elsewhere: AtomicBool::new(false),
+        })
+    }
+}
+
+impl Wake for WokenWhere {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let flag = if thread::current().id() == self.home {
+            &self.here
+        } else {
+            &self.elsewhere
+        };
+        flag.store(true, Ordering::SeqCst);
+    }
+}
+
+/// After the wake-up for the limit: the next poll must report the timeout. When it returns
+/// Pending instead, tells a limit started over at that poll (tokio's clock, moved on by
+/// `limit`, wakes the poll's waker again) from a poll that never learns the limit is over.
+async fn expect_timed_out<F: Future<Output = u32>>(
+    hand: &mut HandPoll<Deadline<F>>,
+    limit: Duration,
+) {
+    // A waker of its own for this poll (an executor may hand any poll a new one): a timer
+    // thread of an earlier poll cannot wake it, and a wake-up on this thread while tokio's
+    // clock moves on can only come from a tokio timer (or task) armed by this poll.
+    let woken = WokenWhere::new();
+    let waker = Waker::from(Arc::clone(&woken));
+    let polled_at = Instant::now();
+    match hand.future().poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(Err(TimedOut)) => return,
         Poll::Ready(Ok(badge)) => panic!(
             "returned badge {badge} although nobody tapped: return the operation's output, \
              not something else"
         ),
-        Poll::Pending => panic!(
-            "woken once the {}-ms limit had passed, but the next poll returned Pending again: \
-             nothing records that the limit has passed (a flag that is never set?), so the \
-             wait never ends; let the poll find out from the timer that the limit is over",
-            ms(limit)
-        ),
+        Poll::Pending => {}
     }
+    let step = Duration::from_millis(10);
+    while !woken.here.load(Ordering::SeqCst) && polled_at.elapsed() <= limit + step {
+        advance(step).await;
+    }
+    if woken.here.load(Ordering::SeqCst) {
+        panic!(
+            "the {}-ms limit restarted: woken once it had passed, the next poll returned Pending \
+             and asked tokio's timer to wake it again {} ms later (its timer was made anew or \
+             reset then), so the wait never ends; {RESTART_FIX}",
+            ms(limit),
+            ms(polled_at.elapsed())
+        );
+    }
+    panic!(
+        "woken once the {}-ms limit had passed, but the next poll returned Pending again: \
+         nothing records that the limit has passed (a flag that is never set?), so the wait \
+         never ends; let the poll find out from the timer that the limit is over",
+        ms(limit)
+    );
 }
 
 #[test]
@@ -285,30 +374,91 @@ fn returns_the_badge_as_soon_as_it_taps() {
     });
 }
 
+/// How many times a check starts over because the machine stalled past a limit (see
+/// [`pending_before_the_limit`]); three stalls in a row would be a machine that barely runs.
+const STALL_RETRIES: usize = 3;
+
+/// Checks a poll made before the limit has passed on tokio's clock: it must return Pending.
+/// Returns `false` when it timed out because the limit had passed in real time (a timer thread,
+/// on a machine that stalled between two lines of the check): that is right, and the check
+/// starts over. `which` names the poll in the verdict ("first", "second").
+fn pending_before_the_limit(
+    result: Poll<Result<u32, TimedOut>>,
+    start: &Start,
+    limit: Duration,
+    which: &str,
+) -> bool {
+    match result {
+        Poll::Pending => true,
+        Poll::Ready(Err(TimedOut)) if start.real.elapsed() >= limit => false,
+        Poll::Ready(Err(TimedOut)) => panic!(
+            "timed out at the {which} poll, after {} ms of tokio time, before its {} ms limit \
+             had passed",
+            ms(start.tokio.elapsed()),
+            ms(limit)
+        ),
+        Poll::Ready(Ok(badge)) => panic!(
+            "returned badge {badge} at the {which} poll although nobody tapped: return the \
+             operation's output, not something else"
+        ),
+    }
+}
+
+/// Panics after [`STALL_RETRIES`] attempts that each found the limit over in real time.
+fn machine_stalled(limit: Duration) -> ! {
+    panic!(
+        "{STALL_RETRIES} attempts in a row found the {} ms limit over in real time before the \
+         check could poll twice: the machine is too loaded to grade this check; run it again",
+        ms(limit)
+    )
+}
+
 #[test]
 fn times_out_once_the_limit_has_passed_and_not_before() {
     const LIMIT: Duration = Duration::from_millis(300);
     door(|| async {
-        let start = Start::now();
-        let (reader, _badge) = reader();
-        let mut hand = HandPoll::new(Deadline::new(reader, LIMIT));
-        assert!(
-            hand.poll().is_pending(),
-            "timed out at the first poll, before any of its 300 ms limit had passed"
-        );
-        // Halfway: a poll for another reason (the task can be woken by anything).
-        advance(LIMIT / 2).await;
-        match hand.poll() {
-            Poll::Pending => {}
-            Poll::Ready(Err(TimedOut)) => panic!(
-                "timed out after {} ms, before its 300 ms limit had passed",
-                ms(start.tokio.elapsed())
-            ),
-            Poll::Ready(Ok(badge)) => panic!("returned badge {badge} although nobody tapped"),
+        for _ in 0..STALL_RETRIES {
+            let start = Start::now();
+            let (reader, _badge) = reader();
+            let mut hand = HandPoll::new(Deadline::new(reader, LIMIT));
+            if !pending_before_the_limit(hand.poll(), &start, LIMIT, "first") {
+                continue;
+            }
+            // Halfway: a poll for another reason (the task can be woken by anything).
+            advance(LIMIT / 2).await;
+            if !pending_before_the_limit(hand.poll(), &start, LIMIT, "second") {
+                continue;
+            }
+            let last_poll_at = start.tokio.elapsed();
+            expect_woken_for_the_limit(&hand, &start, LIMIT, last_poll_at).await;
+            expect_timed_out(&mut hand, LIMIT).await;
+            return;
         }
-        let last_poll_at = start.tokio.elapsed();
-        expect_woken_for_the_limit(&hand, &start, LIMIT, last_poll_at).await;
-        expect_timed_out(&mut hand, LIMIT);
+        machine_stalled(LIMIT)
+    });
+}
+
+#[test]
+fn polled_by_another_task_it_wakes_that_task_at_the_limit() {
+    const LIMIT: Duration = Duration::from_millis(300);
+    door(|| async {
+        for _ in 0..STALL_RETRIES {
+            let start = Start::now();
+            let (reader, _badge) = reader();
+            let mut hand = HandPoll::new(Deadline::new(reader, LIMIT));
+            if !pending_before_the_limit(hand.poll(), &start, LIMIT, "first") {
+                continue;
+            }
+            // The future moves: a select! gave it up, and a spawned task awaits it now, with
+            // a waker of its own. Only that task is waiting for the limit.
+            if !pending_before_the_limit(hand.poll_with_new_waker(), &start, LIMIT, "second") {
+                continue;
+            }
+            expect_woken_for_the_limit(&hand, &start, LIMIT, Duration::ZERO).await;
+            expect_timed_out(&mut hand, LIMIT).await;
+            return;
+        }
+        machine_stalled(LIMIT)
     });
 }
 
@@ -369,7 +519,7 @@ fn a_zero_limit_lets_a_ready_operation_win_and_times_out_at_once_otherwise() {
         match hand.poll() {
             Poll::Pending => {
                 expect_woken_for_the_limit(&hand, &start, Duration::ZERO, Duration::ZERO).await;
-                expect_timed_out(&mut hand, Duration::ZERO);
+                expect_timed_out(&mut hand, Duration::ZERO).await;
             }
             // A limit of zero has passed by the first poll already.
             Poll::Ready(Err(TimedOut)) => {}
@@ -438,8 +588,8 @@ fn awaited_by_a_task_it_resolves_when_the_first_of_the_two_happens() {
             panic!(
                 "awaited by a task with a badge that never taps, Deadline was woken {polls} \
                  times over {} ms of tokio time and never timed out, though its limit is 300 ms: \
-                 every wake-up pushed the limit further away; keep the timer made for the first \
-                 poll and poll that same timer again",
+                 every wake-up pushed the limit further away (a timer made anew or reset at \
+                 every poll); {RESTART_FIX}",
                 ms(at)
             )
         }

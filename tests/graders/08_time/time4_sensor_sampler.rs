@@ -194,8 +194,23 @@ fn check_schedule(period: Duration, costs: &[Duration], run: &Sampled) {
         );
     }
     if actual[first_off] > expected[first_off] && first_off > 0 {
+        // Up to `first_off`, the readings were on schedule: the one before it ended here.
         let ended = actual[first_off - 1] + costs[first_off - 1];
-        if ended > expected[first_off] {
+        // The schedule put this reading at the end of that read: the read ran up to its slot
+        // (on time, if it ended on the grid) or past it (overdue), and the reading waited.
+        if ended == expected[first_off] && ended.as_nanos() % period.as_nanos() == 0 {
+            panic!(
+                "reading {} started at {} ms, not in its slot at {} ms: the read before it \
+                 ended at {} ms, exactly as that slot began, and the slot was treated as \
+                 missed; a slot is missed only when it begins while a read is still running, \
+                 and a read that ends at the slot's instant is on time",
+                first_off + 1,
+                actual[first_off].as_millis(),
+                expected[first_off].as_millis(),
+                ended.as_millis()
+            );
+        }
+        if ended == expected[first_off] {
             panic!(
                 "after the slow read (over at {} ms), the overdue reading waited until {} ms \
                  instead of starting at once: a slot that passed during a read is lost, but \
@@ -219,9 +234,13 @@ fn readings_start_on_a_fixed_grid() {
     let run = run_sampler(PERIOD, costs.clone());
     check_schedule(PERIOD, &costs, &run);
 
-    // A read that takes exactly one period ends as the next slot begins: not late.
+    // A read that takes exactly one period ends as the next slot begins: not late. Quick
+    // reads in between keep this schedule apart from a drifting one (which, with every read
+    // one period long, would start the readings at the same instants as one that treats
+    // each on-time slot as missed).
     const SLOW_PERIOD: Duration = Duration::from_millis(250);
-    let costs = vec![SLOW_PERIOD; 4];
+    let quick = Duration::from_millis(40);
+    let costs = vec![SLOW_PERIOD, quick, SLOW_PERIOD, quick, SLOW_PERIOD];
     let run = run_sampler(SLOW_PERIOD, costs.clone());
     check_schedule(SLOW_PERIOD, &costs, &run);
 }

@@ -183,6 +183,20 @@ fn check_backoff(policy: Backoff, attempts: usize, delivery: &Delivery) {
             ms_list(&expected)
         );
     }
+    let only_the_first_too_long = !waits.is_empty()
+        && waits[0] == policy.first_wait
+        && policy.first_wait > policy.max_wait
+        && waits[1..].iter().all(|&w| w <= policy.max_wait);
+    if only_the_first_too_long {
+        panic!(
+            "the first wait was first_wait itself, {} ms, more than max_wait ({} ms): waits of \
+             {} ms, where {} ms were expected; max_wait caps every wait, the first one too",
+            waits[0].as_millis(),
+            policy.max_wait.as_millis(),
+            ms_list(&waits),
+            ms_list(&expected)
+        );
+    }
     if let Some(too_long) = waits.iter().find(|&&w| w > policy.max_wait) {
         panic!(
             "waited {} ms after a failure, more than max_wait ({} ms): waits of {} ms, where {} \

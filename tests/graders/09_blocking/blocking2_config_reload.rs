@@ -1,6 +1,8 @@
+use std::cell::Cell;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread::{self, ThreadId};
@@ -53,19 +55,52 @@ enum Site {
     OtherThread,
 }
 
-/// The task under test (the one that awaits the learner's code) and its thread.
+/// The task under test (the one that awaits the learner's code) and its thread, and whether
+/// the learner's code has opened the grader's file yet.
 #[derive(Clone, Default)]
-struct Awaiter(Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>);
+struct Awaiter {
+    entered: Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>,
+    /// The operating system's id of the thread the task under test started on (Linux).
+    os_thread: Arc<Mutex<Option<u64>>>,
+    /// The name `/proc` gives the threads of the runtime's blocking pool.
+    pool_thread_name: Arc<Mutex<Option<String>>>,
+    file_opened: Arc<AtomicBool>,
+}
 
 impl Awaiter {
     /// Called first thing inside the task under test.
     fn enter(&self) {
         let me = (tokio::task::id(), thread::current().id());
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
+        *self.entered.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
+        *self.os_thread.lock().unwrap_or_else(|e| e.into_inner()) = os_thread_id();
+    }
+
+    fn os_thread(&self) -> Option<u64> {
+        *self.os_thread.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Learns the name of the runtime's blocking threads, from one of them.
+    async fn learn_pool_thread_name(&self) {
+        let name =
+            tokio::task::spawn_blocking(|| std::fs::read_to_string("/proc/thread-self/comm").ok())
+                .await
+                .ok()
+                .flatten();
+        *self
+            .pool_thread_name
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = name;
+    }
+
+    fn pool_thread_name(&self) -> Option<String> {
+        self.pool_thread_name
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     fn site_here(&self) -> Site {
-        let entered = *self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let entered = *self.entered.lock().unwrap_or_else(|e| e.into_inner());
         let (task, runtime_thread) = entered.expect("the task under test has not started");
         let here = thread::current().id();
         match tokio::task::try_id() {
@@ -118,14 +153,16 @@ where
         Flavour::CurrentThread => real_clock(),
         Flavour::MultiThread => real_clock().multi_thread(1),
     };
+    let awaiter = Awaiter::default();
+    let opened = Arc::clone(&awaiter.file_opened);
     run.allow_blocking(OWN_CHECK)
         .allow_busy(OWN_CHECK)
         .limit(LIMIT)
         .on_block(ON_BLOCK)
-        .explain_panics(explain)
+        .explain_panics(move |message| explain(message, opened.load(Ordering::SeqCst)))
         .run(move || async move {
             let heartbeat = Heartbeat::start();
-            let awaiter = Awaiter::default();
+            awaiter.learn_pool_thread_name().await;
             let inside = awaiter.clone();
             let task = tokio::spawn(async move {
                 inside.enter();
@@ -154,8 +191,17 @@ trait MeasuresBlockingItself: Sized {
 
 impl MeasuresBlockingItself for Run {}
 
-fn explain(message: &str) -> Option<String> {
-    if message.contains("only when running on the multi-threaded runtime") {
+/// `file_opened`: whether reload had opened the configuration file when tokio panicked.
+fn explain(message: &str, file_opened: bool) -> Option<String> {
+    if message.contains("only when running on the multi-threaded runtime") && file_opened {
+        Some(
+            "reload called block_in_place after it had read the file (around publish?), and on \
+             a current-thread runtime (the daemon's) tokio panics on that: there is no other \
+             thread to hand the runtime's tasks to; publish is async: .await it in reload's own \
+             task, where waiting for the workers costs no thread"
+                .to_owned(),
+        )
+    } else if message.contains("only when running on the multi-threaded runtime") {
         Some(
             "reload called block_in_place, and on a current-thread runtime (the daemon's) tokio \
              panics on that: there is no other thread to hand the runtime's tasks to while this \
@@ -191,6 +237,21 @@ struct Served {
     others_ran: bool,
     /// How long the reader waited for it.
     held: Duration,
+    /// Where the read was while the runtime's thread was held (when it was).
+    reader: Reader,
+}
+
+/// Which thread was reading the file while the runtime's thread was held.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    /// The runtime's own thread, which the task under test runs on.
+    RuntimeThread,
+    /// A thread of tokio's blocking pool (`spawn_blocking`, `tokio::fs`).
+    BlockingPool,
+    /// Some other thread (`std::thread`).
+    OwnThread,
+    /// The operating system did not say (no `/proc`).
+    Unknown,
 }
 
 impl SlowFile {
@@ -207,26 +268,106 @@ impl SlowFile {
         SlowFile { path }
     }
 
-    /// Serves `text` to the first reader, from a thread of its own: once the reader has opened
-    /// the file, waits for the heartbeat (on the runtime) to answer, then sends the text.
-    fn serve(&self, text: &'static str, heartbeat: Heartbeat) -> Arc<Mutex<Option<Served>>> {
+    /// Serves `text` to the first reader, from a thread of its own. Once the reader has opened
+    /// the file, and before it sends the text, the server waits for the heartbeat (on the
+    /// runtime) to answer, if it is given one; without, it sends the text at once.
+    fn serve(
+        &self,
+        text: &'static str,
+        heartbeat: Option<Heartbeat>,
+        awaiter: &Awaiter,
+    ) -> Arc<Mutex<Option<Served>>> {
         let served = Arc::new(Mutex::new(None));
         let record = Arc::clone(&served);
         let path = self.path.clone();
+        let awaiter = awaiter.clone();
         thread::spawn(move || {
             // Blocks until the reader opens the file (if it never does, this thread stays here
             // until the check's process ends).
             let Ok(mut file) = std::fs::OpenOptions::new().write(true).open(&path) else {
                 return;
             };
+            awaiter.file_opened.store(true, Ordering::SeqCst);
             let started = Instant::now();
-            let others_ran = heartbeat.answered();
+            let others_ran = heartbeat.is_none_or(|heartbeat| heartbeat.answered());
             let held = started.elapsed();
-            *record.lock().unwrap() = Some(Served { others_ran, held });
+            // The reader waits in a read of the file until the text comes: if the runtime is
+            // held meanwhile, find which thread that read is on.
+            let reader = if others_ran {
+                Reader::Unknown
+            } else {
+                reader_of(&path, awaiter.os_thread(), awaiter.pool_thread_name())
+            };
+            *record.lock().unwrap() = Some(Served {
+                others_ran,
+                held,
+                reader,
+            });
             let _ = file.write_all(text.as_bytes());
         });
         served
     }
+}
+
+/// The operating system's id of the calling thread (Linux), from `/proc/thread-self`.
+fn os_thread_id() -> Option<u64> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    link.file_name()?.to_str()?.parse().ok()
+}
+
+/// Which thread is waiting in a read of the file at `path`, from what `/proc` says of each
+/// thread of this process: the system call it is in, and the file its first argument, a file
+/// descriptor, refers to. Looks a few times, for a reader still on its way into the read.
+/// `pool_thread_name`: the name (as `/proc` gives it) of the threads of the runtime's blocking
+/// pool.
+fn reader_of(path: &Path, runtime_thread: Option<u64>, pool_thread_name: Option<String>) -> Reader {
+    let (Some(runtime_thread), Ok(path)) = (runtime_thread, path.canonicalize()) else {
+        return Reader::Unknown;
+    };
+    for _ in 0..20 {
+        let Ok(threads) = std::fs::read_dir("/proc/self/task") else {
+            return Reader::Unknown;
+        };
+        for thread in threads.flatten() {
+            let Some(tid) = thread
+                .file_name()
+                .to_str()
+                .and_then(|t| t.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if !reads(tid, &path) {
+                continue;
+            }
+            if tid == runtime_thread {
+                return Reader::RuntimeThread;
+            }
+            let name = std::fs::read_to_string(format!("/proc/self/task/{tid}/comm")).ok();
+            return if name.is_some() && name == pool_thread_name {
+                Reader::BlockingPool
+            } else {
+                Reader::OwnThread
+            };
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    Reader::Unknown
+}
+
+/// Whether thread `tid` of this process is in a system call on a descriptor of `path` (Linux:
+/// `/proc/self/task/<tid>/syscall` gives the call's number and arguments, in hexadecimal).
+fn reads(tid: u64, path: &Path) -> bool {
+    let Ok(call) = std::fs::read_to_string(format!("/proc/self/task/{tid}/syscall")) else {
+        return false;
+    };
+    let Some(descriptor) = call
+        .split_whitespace()
+        .nth(1)
+        .and_then(|arg| u64::from_str_radix(arg.trim_start_matches("0x"), 16).ok())
+    else {
+        return false;
+    };
+    std::fs::read_link(format!("/proc/self/fd/{descriptor}")).is_ok_and(|file| file == path)
 }
 
 impl Drop for SlowFile {
@@ -267,6 +408,36 @@ struct Workers {
     received: Arc<Mutex<Vec<Config>>>,
     polls: Arc<Mutex<Vec<(Site, Instant)>>>,
     awaiter: Awaiter,
+    /// The poll of `reload` (see [`MarkedPolls`]) in which `publish` last returned `Pending`.
+    pending_in: Arc<Mutex<Option<u64>>>,
+    /// Set when `publish` returned `Pending` and was polled again inside the same poll of
+    /// `reload`: that poll held its thread for the whole wait for the workers (a block_on).
+    waited_in_one_poll: Arc<AtomicBool>,
+}
+
+thread_local! {
+    /// The poll of `reload` this thread is inside, if any (its serial number).
+    static IN_RELOAD_POLL: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// Numbers every poll of `reload`, so that "the same poll" is a fact.
+static RELOAD_POLL_SERIAL: AtomicU64 = AtomicU64::new(0);
+
+/// `reload`'s future, with each poll marked on the polling thread while it runs.
+struct MarkedPolls<F: Future> {
+    inner: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for MarkedPolls<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let serial = RELOAD_POLL_SERIAL.fetch_add(1, Ordering::SeqCst);
+        let outer = IN_RELOAD_POLL.replace(Some(serial));
+        let polled = self.inner.as_mut().poll(cx);
+        IN_RELOAD_POLL.set(outer);
+        polled
+    }
 }
 
 impl Workers {
@@ -286,6 +457,8 @@ impl Workers {
             received,
             polls: Arc::default(),
             awaiter,
+            pending_in: Arc::default(),
+            waited_in_one_poll: Arc::default(),
         }
     }
 
@@ -310,8 +483,19 @@ impl Workers {
         self.received.lock().unwrap().clone()
     }
 
-    /// `Err(verdict)` if `publish` was polled anywhere but on the runtime.
+    /// `Err(verdict)` if `publish` was polled anywhere but on the runtime, or waited for
+    /// inside one poll of `reload`.
     fn check_published_on_the_runtime(&self) -> Result<(), String> {
+        if self.waited_in_one_poll.load(Ordering::SeqCst) {
+            return Err(format!(
+                "publish, which is async, was waited for inside one poll of reload: it returned \
+                 Pending (the workers take {} ms to switch over) and was polled again before \
+                 reload's poll returned, so reload held its thread for the whole wait (a \
+                 block_on, inside block_in_place or not), where an .await costs no thread; \
+                 .await publish in reload's own task",
+                SWITCH_OVER.as_millis()
+            ));
+        }
         let polls = self.polls.lock().unwrap().clone();
         let Some(&(site, _)) = polls
             .iter()
@@ -355,7 +539,19 @@ impl Future for Publishing {
             .lock()
             .unwrap()
             .push((site, Instant::now()));
-        self.inner.as_mut().poll(cx)
+        let in_reload_poll = IN_RELOAD_POLL.get();
+        let workers = self.workers.clone();
+        let mut pending_in = workers.pending_in.lock().unwrap();
+        if in_reload_poll.is_some() && *pending_in == in_reload_poll {
+            workers.waited_in_one_poll.store(true, Ordering::SeqCst);
+        }
+        let polled = self.inner.as_mut().poll(cx);
+        *pending_in = if polled.is_pending() {
+            in_reload_poll
+        } else {
+            None
+        };
+        polled
     }
 }
 
@@ -370,8 +566,8 @@ fn reloads_without_stalling(flavour: Flavour, text: &'static str, expected: Conf
     let file = SlowFile::create(&format!("slow-{flavour:?}"));
     let path = file.path.clone();
     let (served, reloaded, received) = run_task(flavour, move |heartbeat, awaiter| async move {
+        let served = file.serve(text, Some(heartbeat), &awaiter);
         let workers = Workers::start(awaiter);
-        let served = file.serve(text, heartbeat);
         let reloaded = reload(&path, workers.publish()).await;
         let served = *served.lock().unwrap();
         (
@@ -383,13 +579,44 @@ fn reloads_without_stalling(flavour: Flavour, text: &'static str, expected: Conf
     let Some(served) = served else {
         panic!("reload never opened the configuration file: read the file at `path`");
     };
-    assert!(
-        served.others_ran,
-        "reading the configuration held the runtime's thread for {} ms while the file server \
-         took its time: another task of the runtime (the grader's heartbeat, ready the whole \
-         time) could not run once; {FIX}",
-        served.held.as_millis()
-    );
+    if !served.others_ran {
+        let held = served.held.as_millis();
+        let starved = "another task of the runtime (the grader's heartbeat, ready the whole \
+                       time) could not run once";
+        let waited = |place: &str, fix: &str| {
+            format!(
+                "reading the configuration held the runtime's thread for {held} ms while the \
+                 file server took its time, though the read itself ran {place}: reload waited \
+                 for it without yielding (a join, or a block_on, inside async code): {starved}; \
+                 {fix}"
+            )
+        };
+        panic!(
+            "{}",
+            match served.reader {
+                Reader::RuntimeThread => format!(
+                    "reading the configuration held the runtime's thread for {held} ms while \
+                     the file server took its time: the read ran right on it, inside reload's \
+                     poll, and {starved}; {FIX}"
+                ),
+                Reader::BlockingPool => waited(
+                    "on tokio's blocking pool",
+                    ".await the read instead of blocking until it is done"
+                ),
+                Reader::OwnThread => waited(
+                    "on a thread of its own",
+                    "read the file on tokio's blocking pool and .await the result instead of \
+                     blocking until it is done"
+                ),
+                Reader::Unknown => format!(
+                    "reading the configuration held the runtime's thread for {held} ms while \
+                     the file server took its time (the read ran on it, or reload waited there \
+                     for a read elsewhere: a join, or a block_on): {starved}; {FIX}, without \
+                     blocking on it"
+                ),
+            }
+        );
+    }
     assert_eq!(
         reloaded.as_ref(),
         Ok(&expected),
@@ -428,14 +655,18 @@ fn other_tasks_run_while_the_file_server_is_slow_on_a_multi_thread_runtime() {
 
 /// Reloads from a plain file on a runtime of `flavour` and checks where `publish` was polled.
 fn publishes_on_the_runtime(flavour: Flavour) {
-    let file = PlainFile::create(&format!("plain-{flavour:?}"), PORT_9000);
+    // A named pipe served at once: the grader knows when it was opened (see `explain`).
+    let file = SlowFile::create(&format!("quick-{flavour:?}"));
     let path = file.path.clone();
     let (workers, reloaded) = run_task(flavour, move |_heartbeat, awaiter| async move {
+        let _served = file.serve(PORT_9000, None, &awaiter);
         let workers = Workers::start(awaiter);
-        let reloaded = reload(&path, workers.publish()).await;
+        let reloading = MarkedPolls {
+            inner: Box::pin(reload(&path, workers.publish())),
+        };
+        let reloaded = reloading.await;
         (workers, reloaded.map_err(|e| e.to_string()))
     });
-    drop(file);
     workers
         .check_published_on_the_runtime()
         .unwrap_or_else(|verdict| panic!("{verdict}"));

@@ -2,8 +2,10 @@ use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use asynclings_grading::blocking::PollWatch;
 use asynclings_grading::prelude::*;
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
@@ -23,6 +25,10 @@ const OWN_CHECK: &str =
 
 const ON_BLOCK: &str = "the lookups never finished: the runtime's thread blocked for good, or a \
                         lookup waited for something that never came";
+/// Polls of one lookup at one instant of the paused clock that make a busy loop: a lookup that
+/// waits properly is polled once or twice per event, and the clock moves on whenever every
+/// task waits; one that wakes itself keeps the clock still and is polled again and again.
+const BUSY_POLLS: usize = 1_000;
 
 /// The price the grader's quote service gives a symbol, in cents.
 fn quote(symbol: &str) -> u64 {
@@ -40,16 +46,23 @@ struct Quotes {
     instant: &'static [&'static str],
     release: Arc<Notify>,
     fetched: Arc<Mutex<Vec<String>>>,
+    /// Fetches that came back (shared with the check's `Lookups`).
+    returned: Arc<Mutex<Vec<String>>>,
     timeline: Option<Timeline>,
 }
 
 impl Quotes {
-    fn new(slow: Option<&'static str>, instant: &'static [&'static str]) -> Self {
+    fn new(
+        slow: Option<&'static str>,
+        instant: &'static [&'static str],
+        lookups: &Lookups,
+    ) -> Self {
         Quotes {
             slow,
             instant,
             release: Arc::new(Notify::new()),
             fetched: Arc::default(),
+            returned: Arc::clone(&lookups.fetches_returned),
             timeline: None,
         }
     }
@@ -62,23 +75,22 @@ impl Quotes {
     async fn fetch(self, symbol: String) -> u64 {
         self.fetched.lock().unwrap().push(symbol.clone());
         let price = quote(&symbol);
-        if self.instant.contains(&symbol.as_str()) {
-            return price;
-        }
+        let answers_at_once = self.instant.contains(&symbol.as_str());
         if Some(symbol.as_str()) == self.slow {
             tokio::select! {
                 () = self.release.notified() => {}
                 () = tokio::time::sleep(SLOW_FETCH) => {}
             }
-            return price;
-        }
-        match &self.timeline {
-            Some(timeline) => {
-                let wait = tokio::time::sleep(FETCH);
-                timeline.op(format!("fetch {symbol}"), wait).await;
+        } else if !answers_at_once {
+            match &self.timeline {
+                Some(timeline) => {
+                    let wait = tokio::time::sleep(FETCH);
+                    timeline.op(format!("fetch {symbol}"), wait).await;
+                }
+                None => tokio::time::sleep(FETCH).await,
             }
-            None => tokio::time::sleep(FETCH).await,
         }
+        self.returned.lock().unwrap().push(symbol);
         price
     }
 
@@ -87,12 +99,18 @@ impl Quotes {
     }
 }
 
-/// Every lookup a check makes, watched: a stopwatch around its polls and whether it finished.
-/// When a check hangs, they say which lookup's poll blocked the thread, and what the others
-/// were doing meanwhile.
+/// Every lookup a check makes, watched: a stopwatch around its polls, how many of them came at
+/// one instant of the paused clock, and whether it finished. When a check hangs or a lookup
+/// spins, they say which lookup did what, and what the others were doing meanwhile.
 #[derive(Clone, Default)]
 struct Lookups {
     watched: Arc<Mutex<Vec<Lookup>>>,
+    /// Symbols whose fetch came back, in order (the grader's quote service records them).
+    fetches_returned: Arc<Mutex<Vec<String>>>,
+    /// The verdict on the first lookup found in a busy loop.
+    busy: Arc<Mutex<Option<String>>>,
+    /// Notified when a lookup is found in a busy loop: the check stops there.
+    spinning: Arc<Notify>,
 }
 
 #[derive(Clone)]
@@ -100,73 +118,215 @@ struct Lookup {
     symbol: String,
     polls: PollStopwatch,
     done: Arc<AtomicBool>,
+    /// Fetches of `symbol` that had come back when this lookup started.
+    returned_before: usize,
+}
+
+/// A lookup's future, watched (see [`Lookups`]).
+struct WatchedLookup<F: Future> {
+    inner: PollWatch<F>,
+    index: usize,
+    lookups: Lookups,
+    /// The lookup's own waker: it says whether this lookup was woken since its last poll (a
+    /// `join!` polls all its futures when any one of them is woken).
+    wakes: Arc<OwnWaker>,
+    last_instant: Option<Instant>,
+    /// Polls after a wake-up of this lookup, at `last_instant`.
+    woken_at_this_instant: usize,
+    /// Stopped for spinning: never polled through again.
+    stopped: bool,
+}
+
+/// The waker a watched lookup polls its future with: notes the wake-up, then wakes the task.
+#[derive(Default)]
+struct OwnWaker {
+    woken: AtomicBool,
+    task: Mutex<Option<std::task::Waker>>,
+}
+
+impl std::task::Wake for OwnWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        if let Some(task) = self.task.lock().unwrap().as_ref() {
+            task.wake_by_ref();
+        }
+    }
+}
+
+impl<F: Future> Future for WatchedLookup<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        if self.stopped {
+            return Poll::Pending;
+        }
+        *self.wakes.task.lock().unwrap() = Some(cx.waker().clone());
+        let was_woken = self.wakes.woken.swap(false, Ordering::SeqCst);
+        let now = Instant::now();
+        if self.last_instant != Some(now) {
+            self.last_instant = Some(now);
+            self.woken_at_this_instant = 0;
+        }
+        if was_woken {
+            self.woken_at_this_instant += 1;
+        }
+        if self.woken_at_this_instant > BUSY_POLLS {
+            // A busy loop: park this lookup (no wake-up) and stop the check with a verdict.
+            self.stopped = true;
+            self.lookups.found_spinning(self.index);
+            return Poll::Pending;
+        }
+        let own = std::task::Waker::from(Arc::clone(&self.wakes));
+        let polled = Pin::new(&mut self.inner).poll(&mut Context::from_waker(&own));
+        if polled.is_ready() {
+            let lookups = self.lookups.watched.lock().unwrap();
+            lookups[self.index].done.store(true, Ordering::SeqCst);
+        }
+        polled
+    }
 }
 
 impl Lookups {
     /// Wraps the lookup of `symbol`.
-    fn watch<F: Future>(&self, symbol: &str, lookup: F) -> impl Future<Output = F::Output> {
+    fn watch<F: Future>(&self, symbol: &str, lookup: F) -> WatchedLookup<F> {
         let polls = PollStopwatch::default();
-        let done = Arc::new(AtomicBool::new(false));
-        self.watched.lock().unwrap().push(Lookup {
+        let returned_before = self.returns_of(symbol);
+        let mut watched = self.watched.lock().unwrap();
+        watched.push(Lookup {
             symbol: symbol.to_owned(),
             polls: polls.clone(),
-            done: Arc::clone(&done),
+            done: Arc::new(AtomicBool::new(false)),
+            returned_before,
         });
-        async move {
-            let output = polls.watch(lookup).await;
-            done.store(true, Ordering::SeqCst);
-            output
+        WatchedLookup {
+            inner: polls.watch(lookup),
+            index: watched.len() - 1,
+            lookups: self.clone(),
+            wakes: Arc::default(),
+            last_instant: None,
+            woken_at_this_instant: 0,
+            stopped: false,
         }
+    }
+
+    fn returns_of(&self, symbol: &str) -> usize {
+        let returned = self.fetches_returned.lock().unwrap();
+        returned.iter().filter(|s| *s == symbol).count()
+    }
+
+    /// A lookup that waits, started and not finished, other than the one at `except`.
+    fn suspended_other_than(&self, except: usize) -> Option<String> {
+        let watched = self.watched.lock().unwrap().clone();
+        watched
+            .iter()
+            .enumerate()
+            .find(|&(index, l)| {
+                let stats = l.polls.stats();
+                index != except
+                    && stats.polls > 0
+                    && stats.in_poll_since.is_none()
+                    && !l.done.load(Ordering::SeqCst)
+            })
+            .map(|(_, l)| l.symbol.clone())
+    }
+
+    /// Records the verdict on the lookup at `index`, found polled `BUSY_POLLS` times at one
+    /// instant, and stops the check.
+    fn found_spinning(&self, index: usize) {
+        let symbol = self.watched.lock().unwrap()[index].symbol.clone();
+        let waiting = match self.suspended_other_than(index) {
+            Some(holder) => format!(
+                ", while the lookup of {holder} was suspended at its fetch's .await: it wakes \
+                 itself again and again to look for what only the end of that fetch brings (the \
+                 cache's lock, kept across the fetch?), a busy loop: it burns the runtime's \
+                 thread, and time cannot move on, so that fetch never ends"
+            ),
+            None => ": it wakes itself again and again (a busy loop: it burns the runtime's \
+                      thread, and time cannot move on)"
+                .to_owned(),
+        };
+        let verdict = format!(
+            "the lookup of {symbol} was woken and polled {BUSY_POLLS} times at one instant \
+             without finishing{waiting}; let go of the lock before awaiting the fetch, so that no \
+             lookup has to wait for it"
+        );
+        self.busy.lock().unwrap().get_or_insert(verdict);
+        self.spinning.notify_one();
+    }
+
+    fn busy_verdict(&self) -> Option<String> {
+        self.busy.lock().unwrap().clone()
     }
 
     /// Names the lookup whose poll blocked the thread, if one did.
     fn name_the_stuck_one(&self) -> Option<String> {
         let watched = self.watched.lock().unwrap().clone();
-        let (stuck, blocked) = watched
+        let (index, stuck, blocked) = watched
             .iter()
-            .find_map(|l| l.polls.stats().in_poll_for().map(|d| (l, d)))?;
+            .enumerate()
+            .find_map(|(index, l)| l.polls.stats().in_poll_for().map(|d| (index, l, d)))?;
+        let own_fetch_came_back = self.returns_of(&stuck.symbol) > stuck.returned_before;
         let stuck = &stuck.symbol;
         let blocked = blocked.as_secs_f64();
-        let suspended = watched.iter().find(|l| {
-            let stats = l.polls.stats();
-            stats.polls > 0 && stats.in_poll_since.is_none() && !l.done.load(Ordering::SeqCst)
-        });
-        Some(match suspended {
-            Some(holder) => format!(
+        let verdict = match (self.suspended_other_than(index), own_fetch_came_back) {
+            (Some(holder), _) => format!(
                 "the lookup of {stuck} blocked the runtime's thread for {blocked:.1} s on the \
                  cache's lock, which the lookup of {holder} keeps while it is suspended at the \
                  fetch's .await: a std::sync::Mutex guard held across an .await. Its lock() \
                  blocks the very thread {holder} needs to resume and let go, so neither moves \
-                 again (a deadlock); let go of the lock before awaiting the fetch",
-                holder = holder.symbol
+                 again (a deadlock); let go of the lock before awaiting the fetch"
             ),
-            None => format!(
+            (None, true) => format!(
+                "the lookup of {stuck} blocked the runtime's thread for {blocked:.1} s on the \
+                 cache's lock after its fetch came back: the guard it took to look {stuck} up \
+                 was still alive (held across the fetch's .await), and its own lock() waits \
+                 for that guard forever (a deadlock); let go of the lock before awaiting the \
+                 fetch (a guard lives to the end of its statement, and a match keeps the guard \
+                 of its scrutinee for all its arms)"
+            ),
+            (None, false) => format!(
                 "the lookup of {stuck} blocked the runtime's thread for {blocked:.1} s inside \
                  one poll, waiting for its fetch without awaiting it (a block_on inside async \
                  code?): the fetch needs this very thread's runtime to make progress, so it \
                  never finishes; .await the fetch, with no lock held"
             ),
-        })
+        };
+        Some(verdict)
     }
 }
 
 /// Runs `check` on a current-thread runtime with a paused clock, on a watched thread. If the
-/// check has not finished after `LIMIT`, the verdict comes from `lookups`.
+/// check has not finished after `LIMIT`, or a lookup spins, the verdict comes from `lookups`.
 fn run_watched<T, F>(lookups: &Lookups, check: impl FnOnce() -> F + Send + 'static) -> T
 where
     F: Future<Output = T>,
     T: Send + 'static,
 {
+    let spinning = Arc::clone(&lookups.spinning);
     let outcome = Watchdog::new(LIMIT, ON_BLOCK).try_run(move || {
         paused_clock()
             .allow_blocking(OWN_CHECK)
             .allow_busy(OWN_CHECK)
             .limit(LIMIT * 5)
             .explain_panics(explain)
-            .run(check)
+            .run(move || async move {
+                tokio::select! {
+                    biased;
+                    () = spinning.notified() => None,
+                    output = check() => Some(output),
+                }
+            })
     });
+    if let Some(busy) = lookups.busy_verdict() {
+        panic!("{busy}");
+    }
     match outcome {
-        Ok(output) => output,
+        Ok(Some(output)) => output,
+        Ok(None) => unreachable!("a spinning lookup records its verdict before it stops the check"),
         Err(generic) => panic!("{}", lookups.name_the_stuck_one().unwrap_or(generic)),
     }
 }
@@ -199,9 +359,9 @@ fn explain(message: &str) -> Option<String> {
 fn a_cached_price_comes_at_once_while_another_is_fetched() {
     let lookups = Lookups::default();
     let watch = lookups.clone();
-    let (first_poll, zeta_price, zeta_took, acme_price) =
+    let (first_poll, zeta_price, zeta_took, acme_price, zeta_fetches) =
         run_watched(&lookups, move || async move {
-            let quotes = Quotes::new(Some("ACME"), &[]);
+            let quotes = Quotes::new(Some("ACME"), &[], &watch);
             let cache = PriceCache::new(quotes.fetcher());
             watch.watch("ZETA", cache.price("ZETA")).await;
             // ACME's lookup starts, and suspends at its fetch (which the grader holds back)...
@@ -219,12 +379,25 @@ fn a_cached_price_comes_at_once_while_another_is_fetched() {
                 },
                 acme,
             );
-            (first_poll.is_pending(), zeta_price, zeta_took, acme_price)
+            let zeta_fetches = quotes.fetched().iter().filter(|s| *s == "ZETA").count();
+            (
+                first_poll.is_pending(),
+                zeta_price,
+                zeta_took,
+                acme_price,
+                zeta_fetches,
+            )
         });
     assert!(
         first_poll,
         "the lookup of ACME returned before the quote service answered: fetch the price and \
          await it"
+    );
+    assert!(
+        zeta_fetches == 1,
+        "ZETA was looked up twice, and fetched {zeta_fetches} times: its price, fetched the \
+         first time, was not in the cache the second (a lookup of a cached symbol must not \
+         fetch); keep each fetched price in the cache"
     );
     assert!(
         zeta_took.is_zero(),
@@ -245,7 +418,7 @@ fn missing_prices_are_fetched_at_the_same_time() {
     let lookups = Lookups::default();
     let watch = lookups.clone();
     let (timeline, prices) = run_watched(&lookups, move || async move {
-        let mut quotes = Quotes::new(None, &[]);
+        let mut quotes = Quotes::new(None, &[], &watch);
         let timeline = Timeline::new();
         quotes.timeline = Some(timeline.clone());
         let cache = PriceCache::new(quotes.fetcher());
@@ -276,7 +449,7 @@ fn a_cached_symbol_is_never_fetched_again() {
     let lookups = Lookups::default();
     let watch = lookups.clone();
     let (fetched, answers) = run_watched(&lookups, move || async move {
-        let quotes = Quotes::new(None, &["KIWI"]);
+        let quotes = Quotes::new(None, &["KIWI"], &watch);
         let cache = PriceCache::new(quotes.fetcher());
         let mut answers = Vec::new();
         for symbol in ASKED {
@@ -314,7 +487,7 @@ fn lookups_in_tasks_of_one_thread_do_not_block_each_other() {
     let lookups = Lookups::default();
     let watch = lookups.clone();
     let prices = run_watched(&lookups, move || async move {
-        let quotes = Quotes::new(Some("ACME"), &[]);
+        let quotes = Quotes::new(Some("ACME"), &[], &watch);
         let cache = Rc::new(PriceCache::new(quotes.fetcher()));
         watch.watch("ZETA", cache.price("ZETA")).await;
         let tasks = LocalSet::new();

@@ -1,13 +1,17 @@
+use std::cell::Cell;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
+use asynclings_grading::blocking::PollWatch;
 use asynclings_grading::prelude::*;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, DuplexStream};
+use tokio::sync::Notify;
+use tokio::task::LocalSet;
 
 use crate::exercise::Shipper;
 
@@ -17,8 +21,15 @@ const BUFFER: usize = 16;
 /// A check still running after this long (real time) is stopped and named: shipping a few
 /// lines through memory takes milliseconds, so only a blocked runtime thread gets here.
 const LIMIT: Duration = Duration::from_secs(2);
+/// Turns the runtime gets in a quiet spell (a task of the grader yields this many times), while
+/// the collector reads nothing: nothing a batch waits for happens meanwhile.
+const QUIET_TURNS: usize = 1_000;
+/// Polls of a waiting batch a quiet spell may see: none is needed (nothing happens), one or two
+/// may come from wake-ups from before the spell.
+const QUIET_POLLS: usize = 2;
 const OWN_CHECK: &str =
     "the grader's own watchdog names the batch stuck in its poll and the one holding the lock";
+const OWN_POLL_COUNT: &str = "the grader counts the polls of a waiting batch in a quiet spell";
 
 const SPAN: &str = "the lock must span the whole batch, awaits included: take a lock whose \
                     waiting is asynchronous";
@@ -44,15 +55,58 @@ enum WriteSite {
     Elsewhere,
 }
 
+thread_local! {
+    /// The poll of a watched batch this thread is inside, if any: (serial of the poll, source).
+    static IN_BATCH_POLL: Cell<Option<(u64, &'static str)>> = const { Cell::new(None) };
+}
+
+/// Numbers every poll of every watched batch, so that "the same poll" is a fact.
+static POLL_SERIAL: AtomicU64 = AtomicU64::new(0);
+
+/// What the connection saw: where each write was polled, and the batches that waited for a
+/// write inside one of their polls.
+#[derive(Clone, Default)]
+struct WireLog {
+    writes: Arc<Mutex<Vec<(WriteSite, Instant)>>>,
+    /// The batch poll that the last write returning `Pending` was made in.
+    pending_in: Arc<Mutex<Option<(u64, &'static str)>>>,
+    /// Batches whose write returned `Pending` and was polled again before that poll of the
+    /// batch had returned: the poll kept its thread while it waited for the collector, so
+    /// something inside it blocked until the write could go on (a block_on).
+    waited_in_one_poll: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl WireLog {
+    fn writes(&self) -> Vec<(WriteSite, Instant)> {
+        self.writes.lock().unwrap().clone()
+    }
+
+    fn waited_in_one_poll(&self) -> Option<&'static str> {
+        self.waited_in_one_poll.lock().unwrap().first().copied()
+    }
+}
+
 /// The shipper's end of the connection: a small in-memory pipe to the collector, which records
-/// where each write was polled.
+/// where and in which poll of a batch each write was polled.
 struct Wire {
     inner: DuplexStream,
     runtime_thread: ThreadId,
-    writes: Arc<Mutex<Vec<(WriteSite, Instant)>>>,
+    log: WireLog,
+    /// Every write fails, as on a connection the collector has hung up.
+    broken: bool,
 }
 
 impl Wire {
+    /// The shipper's end of `inner`, made on the thread that runs the runtime's tasks.
+    fn new(inner: DuplexStream, log: &WireLog) -> Self {
+        Wire {
+            inner,
+            runtime_thread: thread::current().id(),
+            log: log.clone(),
+            broken: false,
+        }
+    }
+
     fn site_here(&self) -> WriteSite {
         if thread::current().id() == self.runtime_thread {
             WriteSite::Runtime
@@ -71,8 +125,20 @@ impl AsyncWrite for Wire {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let site = self.site_here();
-        self.writes.lock().unwrap().push((site, Instant::now()));
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        self.log.writes.lock().unwrap().push((site, Instant::now()));
+        if self.broken {
+            let hung_up = io::Error::new(io::ErrorKind::BrokenPipe, "the collector hung up");
+            return Poll::Ready(Err(hung_up));
+        }
+        let in_poll = IN_BATCH_POLL.get();
+        let log = self.log.clone();
+        let mut pending_in = log.pending_in.lock().unwrap();
+        if let Some((_, source)) = in_poll.filter(|_| *pending_in == in_poll) {
+            log.waited_in_one_poll.lock().unwrap().push(source);
+        }
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        *pending_in = if written.is_pending() { in_poll } else { None };
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -84,11 +150,16 @@ impl AsyncWrite for Wire {
     }
 }
 
-/// The collector's end: a task that reads everything until the connection closes.
+/// The collector's end: a task that reads everything until the connection closes, once `start`
+/// is notified (at once, without one).
 fn start_collector(
     mut end: impl AsyncRead + Unpin + Send + 'static,
+    start: Option<Arc<Notify>>,
 ) -> tokio::task::JoinHandle<String> {
     tokio::spawn(async move {
+        if let Some(start) = start {
+            start.notified().await;
+        }
         let mut stream = String::new();
         let _ = end.read_to_string(&mut stream).await;
         stream
@@ -107,25 +178,57 @@ struct Batches {
 
 #[derive(Clone)]
 struct Watched {
-    source: String,
+    source: &'static str,
     polls: PollStopwatch,
     done: Arc<AtomicBool>,
 }
 
+/// A batch's future, watched: each poll is timed, and marked on the polling thread while it
+/// runs (so the connection knows which poll of which batch a write was made in).
+struct WatchedBatch<F: Future> {
+    inner: PollWatch<F>,
+    source: &'static str,
+    done: Arc<AtomicBool>,
+}
+
+impl<F: Future> Future for WatchedBatch<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let serial = POLL_SERIAL.fetch_add(1, Ordering::SeqCst);
+        let outer = IN_BATCH_POLL.replace(Some((serial, self.source)));
+        let polled = Pin::new(&mut self.inner).poll(cx);
+        IN_BATCH_POLL.set(outer);
+        if polled.is_ready() {
+            self.done.store(true, Ordering::SeqCst);
+        }
+        polled
+    }
+}
+
 impl Batches {
-    fn watch<F: Future>(&self, source: &str, batch: F) -> impl Future<Output = F::Output> {
+    fn watch<F: Future>(&self, source: &'static str, batch: F) -> WatchedBatch<F> {
         let polls = PollStopwatch::default();
         let done = Arc::new(AtomicBool::new(false));
         self.watched.lock().unwrap().push(Watched {
-            source: source.to_owned(),
+            source,
             polls: polls.clone(),
             done: Arc::clone(&done),
         });
-        async move {
-            let output = polls.watch(batch).await;
-            done.store(true, Ordering::SeqCst);
-            output
+        WatchedBatch {
+            inner: polls.watch(batch),
+            source,
+            done,
         }
+    }
+
+    /// How many times each batch has been polled so far, by source.
+    fn polls(&self) -> Vec<(&'static str, usize)> {
+        let watched = self.watched.lock().unwrap().clone();
+        watched
+            .iter()
+            .map(|b| (b.source, b.polls.stats().polls))
+            .collect()
     }
 
     /// Names the batch whose poll blocked the thread, if one did.
@@ -134,7 +237,7 @@ impl Batches {
         let (stuck, blocked) = watched
             .iter()
             .find_map(|b| b.polls.stats().in_poll_for().map(|d| (b, d)))?;
-        let stuck = &stuck.source;
+        let stuck = stuck.source;
         let blocked = blocked.as_secs_f64();
         let suspended = watched.iter().find(|b| {
             let stats = b.polls.stats();
@@ -176,7 +279,7 @@ where
     };
     let outcome = Watchdog::new(LIMIT, ON_BLOCK).try_run(move || {
         run.allow_blocking(OWN_CHECK)
-            .allow_busy(OWN_CHECK)
+            .allow_busy(OWN_POLL_COUNT)
             .limit(LIMIT * 5)
             .explain_panics(explain)
             .run(check)
@@ -204,11 +307,24 @@ trait MeasuresBlockingItself: Sized {
 impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
-    message.contains("runtime from within a runtime").then(|| {
-        "ship called block_on inside async code, and tokio panics on that: you are already in a \
-         task, so .await the writes instead of blocking on them"
-            .to_owned()
-    })
+    if message.contains("runtime from within a runtime") {
+        Some(
+            "ship called block_on inside async code, and tokio panics on that: you are already \
+             in a task, so .await the writes instead of blocking on them"
+                .to_owned(),
+        )
+    } else if message.contains("only when running on the multi-threaded runtime") {
+        Some(
+            "ship called block_in_place, and on a current-thread runtime tokio panics on that \
+             (there is no other thread to hand the runtime's tasks to); on any runtime, writes \
+             driven from inside it (by a block_on) hold a thread for every wait on the \
+             collector: .await the writes in ship itself, and make waiting for the connection \
+             asynchronous"
+                .to_owned(),
+        )
+    } else {
+        None
+    }
 }
 
 // --- Reading what the collector got ------------------------------------------------------------
@@ -294,23 +410,15 @@ const CRON: Batch = Batch {
 };
 
 /// Ships `batches` at the same time (futures of one task) on a runtime of `flavour`; returns
-/// what the collector got and where the writes were polled.
-fn ship_together(
-    flavour: Flavour,
-    together: [&'static Batch; 2],
-) -> (String, Vec<(WriteSite, Instant)>) {
+/// what the collector got and what the connection saw.
+fn ship_together(flavour: Flavour, together: [&'static Batch; 2]) -> (String, WireLog) {
     let batches = Batches::default();
     let watch = batches.clone();
     run_watched(flavour, &batches, move || async move {
         let (shipper_end, collector_end) = tokio::io::duplex(BUFFER);
-        let writes = Arc::new(Mutex::new(Vec::new()));
-        let wire = Wire {
-            inner: shipper_end,
-            runtime_thread: thread::current().id(),
-            writes: Arc::clone(&writes),
-        };
-        let collector = start_collector(collector_end);
-        let shipper = Shipper::new(wire);
+        let log = WireLog::default();
+        let collector = start_collector(collector_end, None);
+        let shipper = Shipper::new(Wire::new(shipper_end, &log));
         let [first, second] = together;
         let (a, b) = futures::join!(
             watch.watch(first.source, shipper.ship(first.source, first.lines)),
@@ -324,8 +432,7 @@ fn ship_together(
                 panic!("shipping the batch from {} failed: {error}", batch.source);
             }
         }
-        let writes = writes.lock().unwrap().clone();
-        (stream, writes)
+        (stream, log)
     })
 }
 
@@ -335,13 +442,8 @@ fn a_batch_arrives_whole_and_an_empty_one_is_its_header() {
     let watch = batches.clone();
     let stream = run_watched(Flavour::CurrentThread, &batches, move || async move {
         let (shipper_end, collector_end) = tokio::io::duplex(BUFFER);
-        let wire = Wire {
-            inner: shipper_end,
-            runtime_thread: thread::current().id(),
-            writes: Arc::default(),
-        };
-        let collector = start_collector(collector_end);
-        let shipper = Shipper::new(wire);
+        let collector = start_collector(collector_end, None);
+        let shipper = Shipper::new(Wire::new(shipper_end, &WireLog::default()));
         for batch in [&DB, &CRON] {
             let shipped = watch.watch(batch.source, shipper.ship(batch.source, batch.lines));
             if let Err(error) = shipped.await {
@@ -371,9 +473,25 @@ fn batches_shipped_together_arrive_whole_on_a_multi_thread_runtime() {
     check_stream(&stream, &[API, DB]).unwrap_or_else(|verdict| panic!("{verdict}"));
 }
 
+/// `Err(verdict)` if a batch waited for the collector inside one of its polls: its write
+/// returned `Pending`, and was polled again before the batch's poll returned.
+fn check_no_wait_inside_a_poll(log: &WireLog) -> Result<(), String> {
+    match log.waited_in_one_poll() {
+        None => Ok(()),
+        Some(source) => Err(format!(
+            "the batch from {source} waited for the collector inside one poll of ship: a write \
+             returned Pending (the connection's buffer was full) and was polled again before \
+             ship's poll returned, so something in it (a block_on, inside block_in_place or \
+             not) held its thread for the whole wait, where an .await would have let go of it; \
+             await the writes in ship's own task, holding a lock that can be awaited"
+        )),
+    }
+}
+
 #[test]
 fn the_writes_are_awaited_on_the_runtime() {
-    let (stream, writes) = ship_together(Flavour::CurrentThread, [&DB, &API]);
+    let (stream, log) = ship_together(Flavour::CurrentThread, [&DB, &API]);
+    let writes = log.writes();
     if let Some(&(site, _)) = writes.iter().find(|(site, _)| *site != WriteSite::Runtime) {
         let away: Vec<Instant> = writes
             .iter()
@@ -396,6 +514,168 @@ fn the_writes_are_awaited_on_the_runtime() {
              every wait for the collector holds a whole thread, where on the runtime it costs \
              nothing; await the writes in ship's own task, holding a lock that can be awaited",
             away.len()
+        );
+    }
+    check_no_wait_inside_a_poll(&log).unwrap_or_else(|verdict| panic!("{verdict}"));
+    check_stream(&stream, &[API, DB]).unwrap_or_else(|verdict| panic!("{verdict}"));
+}
+
+#[test]
+fn the_writes_are_awaited_on_the_runtime_on_a_multi_thread_runtime() {
+    let (stream, log) = ship_together(Flavour::MultiThread, [&API, &DB]);
+    check_no_wait_inside_a_poll(&log).unwrap_or_else(|verdict| panic!("{verdict}"));
+    check_stream(&stream, &[API, DB]).unwrap_or_else(|verdict| panic!("{verdict}"));
+}
+
+// --- While the collector reads nothing ---------------------------------------------------------
+
+/// A quiet spell: gives the runtime `QUIET_TURNS` turns (this task yields that many times)
+/// while the collector, held by the grader, reads nothing; then lets the collector read.
+/// Returns what `during` saw at the end of the spell, before the collector was let go.
+fn quiet_spell<T: Send + 'static>(
+    collector: Arc<Notify>,
+    during: impl FnOnce() -> T + Send + 'static,
+) -> tokio::task::JoinHandle<T> {
+    tokio::spawn(async move {
+        for _ in 0..QUIET_TURNS {
+            tokio::task::yield_now().await;
+        }
+        let seen = during();
+        collector.notify_one();
+        seen
+    })
+}
+
+#[test]
+fn ship_returns_once_the_batch_is_written() {
+    let batches = Batches::default();
+    let watch = batches.clone();
+    let (returned_early, stream) =
+        run_watched(Flavour::CurrentThread, &batches, move || async move {
+            let (shipper_end, collector_end) = tokio::io::duplex(BUFFER);
+            let start = Arc::new(Notify::new());
+            let collector = start_collector(collector_end, Some(Arc::clone(&start)));
+            let shipper = Shipper::new(Wire::new(shipper_end, &WireLog::default()));
+            let returned = Arc::new(AtomicBool::new(false));
+            let seen = Arc::clone(&returned);
+            let spell = quiet_spell(start, move || seen.load(Ordering::SeqCst));
+            let shipped = watch
+                .watch(API.source, shipper.ship(API.source, API.lines))
+                .await;
+            returned.store(true, Ordering::SeqCst);
+            if let Err(error) = shipped {
+                panic!("shipping the batch from api failed: {error}");
+            }
+            let returned_early = spell.await.expect("the grader's quiet spell failed");
+            drop(shipper);
+            let stream = collector.await.expect("the grader's collector failed");
+            (returned_early, stream)
+        });
+    let size = API.text().len();
+    assert!(
+        !returned_early,
+        "ship returned Ok for a batch of {size} bytes while the collector had read none of it, \
+         and the connection holds at most {BUFFER} bytes: it returned before its batch was \
+         written (the caller takes that as done, and never hears of a write that fails); \
+         return once the last line is written"
+    );
+    assert_eq!(
+        stream,
+        API.text(),
+        "the collector should get the batch whole, once"
+    );
+}
+
+#[test]
+fn a_failed_write_is_returned() {
+    let batches = Batches::default();
+    let watch = batches.clone();
+    let shipped = run_watched(Flavour::CurrentThread, &batches, move || async move {
+        let (shipper_end, _collector_end) = tokio::io::duplex(BUFFER);
+        let mut wire = Wire::new(shipper_end, &WireLog::default());
+        wire.broken = true;
+        let shipper = Shipper::new(wire);
+        let shipped = watch
+            .watch(DB.source, shipper.ship(DB.source, DB.lines))
+            .await;
+        shipped.map_err(|error| error.kind())
+    });
+    assert!(
+        shipped.is_err(),
+        "every write to the connection failed (BrokenPipe: the collector hung up), and ship \
+         returned {shipped:?}: the caller must hear that its batch was not written; return the \
+         write's io::Error"
+    );
+}
+
+#[test]
+fn a_batch_waiting_for_its_turn_is_not_polled_again_and_again() {
+    let batches = Batches::default();
+    let watch = batches.clone();
+    let (quiet_polls, stream) = run_watched(Flavour::CurrentThread, &batches, move || {
+        async move {
+            let (shipper_end, collector_end) = tokio::io::duplex(BUFFER);
+            let start = Arc::new(Notify::new());
+            let collector = start_collector(collector_end, Some(Arc::clone(&start)));
+            let shipper = Arc::new(Shipper::new(Wire::new(shipper_end, &WireLog::default())));
+            // Each batch in a task of its own (on this thread): a batch's polls are its own,
+            // not those of a join! woken by the other one.
+            let tasks = LocalSet::new();
+            let quiet_polls = tasks
+                .run_until(async {
+                    let mut shipping = Vec::new();
+                    for batch in [&API, &DB] {
+                        let (shipper, watch) = (Arc::clone(&shipper), watch.clone());
+                        shipping.push(tokio::task::spawn_local(async move {
+                            watch
+                                .watch(batch.source, shipper.ship(batch.source, batch.lines))
+                                .await
+                        }));
+                        // The first batch takes the connection before the second asks for it.
+                        tokio::task::yield_now().await;
+                    }
+                    let before = watch.polls();
+                    let counted = watch.clone();
+                    let spell = quiet_spell(start, move || {
+                        let after = counted.polls();
+                        before
+                            .iter()
+                            .zip(after)
+                            .map(|(&(source, before), (_, after))| (source, after - before))
+                            .collect::<Vec<_>>()
+                    });
+                    for (batch, shipped) in [&API, &DB].into_iter().zip(shipping) {
+                        let shipped = shipped
+                            .await
+                            .unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic()));
+                        if let Err(error) = shipped {
+                            panic!("shipping the batch from {} failed: {error}", batch.source);
+                        }
+                    }
+                    spell.await.expect("the grader's quiet spell failed")
+                })
+                .await;
+            drop(shipper);
+            let stream = collector.await.expect("the grader's collector failed");
+            (quiet_polls, stream)
+        }
+    });
+    if let Some(&(busy, polls)) = quiet_polls.iter().find(|&&(_, polls)| polls > QUIET_POLLS) {
+        let holder = quiet_polls
+            .iter()
+            .find(|&&(source, _)| source != busy)
+            .map_or("another batch", |&(source, _)| source);
+        panic!(
+            "while the batch from {holder} held the connection, waiting for the collector \
+             (which read nothing meanwhile), the batch from {busy}, waiting for its turn, was \
+             polled {} times in {QUIET_TURNS} turns of the runtime: it wakes itself again and \
+             again to try the lock (a busy loop that burns the runtime's thread) instead of \
+             sleeping until the connection is free; {SPAN}",
+            if polls >= 100 {
+                "100+".to_owned()
+            } else {
+                polls.to_string()
+            }
         );
     }
     check_stream(&stream, &[API, DB]).unwrap_or_else(|verdict| panic!("{verdict}"));

@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -69,13 +70,26 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
+    run_task_within(LIMIT, flavour, check)
+}
+
+/// [`run_task`], stopped by the watchdog after `limit` (real time) instead of `LIMIT`.
+fn run_task_within<T, F>(
+    limit: Duration,
+    flavour: Flavour,
+    check: impl FnOnce(Heartbeat) -> F + Send + 'static,
+) -> T
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
     let run = match flavour {
         Flavour::CurrentThread => real_clock(),
         Flavour::MultiThread => real_clock().multi_thread(1),
     };
     run.allow_blocking(OWN_CHECK)
         .allow_busy(OWN_POLL_COUNT)
-        .limit(LIMIT)
+        .limit(limit)
         .on_block(ON_BLOCK)
         .explain_panics(explain)
         .run(move || async move {
@@ -225,13 +239,40 @@ fn nothing_polls_while_no_event_comes() {
     );
 }
 
-/// Runs the driver on a thread of its own: reports `events`, then drops the terminal.
-fn drive(terminal: Terminal, events: Vec<CardEvent>) {
+/// Runs the driver on a thread of its own: reports `events`, then drops the terminal. The gate
+/// opens once every report has returned.
+fn drive(terminal: Terminal, events: Vec<CardEvent>) -> Arc<Gate> {
+    let done = Gate::new(PATIENCE);
+    let reported = Arc::clone(&done);
     thread::spawn(move || {
         for event in events {
             terminal.report(event);
         }
+        drop(terminal);
+        reported.open();
     });
+    done
+}
+
+/// Waits, suspended, until the driver has reported everything (or `PATIENCE` is over, for a
+/// report that waits for the checkout), so that what the checkout gets does not depend on how
+/// the driver's thread and the checkout happen to interleave.
+async fn until_reported(done: Arc<Gate>) {
+    let _ = tokio::task::spawn_blocking(move || done.wait()).await;
+}
+
+/// Runs `report` on a thread of its own, as the driver does, and hands the terminal back once
+/// it is done (the checkout's task is suspended meanwhile, not blocked).
+async fn on_the_drivers_thread(terminal: Terminal, report: fn(&Terminal)) -> Terminal {
+    let driver = thread::spawn(move || {
+        report(&terminal);
+        terminal
+    });
+    tokio::task::spawn_blocking(move || driver.join())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .expect("report panicked on the driver's thread")
 }
 
 /// Every event until `next()` returns `None`.
@@ -254,11 +295,15 @@ fn events_come_in_order_then_none_once_the_terminal_is_gone() {
     ];
     let expected = reported.clone();
     let (early, seen) = run_task(Flavour::CurrentThread, move |_heartbeat| async move {
-        // One event before the checkout waits at all, then the rest from the driver's thread.
+        // One event before the checkout waits at all, then the rest, all from the driver's
+        // thread (report is called there, never on the runtime).
         let (terminal, mut events) = connect();
-        terminal.report(CardEvent::PinEntered);
+        let terminal = on_the_drivers_thread(terminal, |terminal| {
+            terminal.report(CardEvent::PinEntered);
+        })
+        .await;
         let early = events.next().await;
-        drive(terminal, reported);
+        until_reported(drive(terminal, reported)).await;
         (early, drain(&mut events).await)
     });
     assert_eq!(
@@ -292,7 +337,7 @@ fn a_payment_settles_on_approval_decline_or_a_lost_terminal() {
         let shown = format!("{reported:?}");
         let settled = run_task(Flavour::CurrentThread, move |_heartbeat| async move {
             let (terminal, mut events) = connect();
-            drive(terminal, reported);
+            until_reported(drive(terminal, reported)).await;
             wait_for_payment(&mut events).await
         });
         assert_eq!(
@@ -301,4 +346,169 @@ fn a_payment_settles_on_approval_decline_or_a_lost_terminal() {
              return {expected:?}"
         );
     }
+}
+
+// --- Cancellation, and bursts the checkout does not keep up with ------------------------------
+
+/// A burst of events the driver reports while the checkout is busy elsewhere: more than any
+/// channel capacity a learner is likely to pick.
+const BURST: u64 = 5_000;
+/// A check with a burst still running after this long (real time) is stopped by the watchdog:
+/// reading a burst takes milliseconds with a channel, but a `next()` that hops to the blocking
+/// pool for each event takes much longer on a loaded machine, and must still get to the end.
+const BURST_LIMIT: Duration = Duration::from_secs(6);
+
+fn burst_event(n: u64) -> CardEvent {
+    CardEvent::Approved { cents: n }
+}
+
+/// What came of a burst.
+enum Burst {
+    /// Every report returned while the checkout read nothing; then the checkout got these.
+    Delivered(Vec<CardEvent>),
+    /// Only this many reports had returned after `PATIENCE`: the next one waits for the
+    /// checkout to make room.
+    ReportBlocked(u64),
+}
+
+/// The driver reports `BURST` events and goes away, while the checkout reads nothing until
+/// every report has returned (or `PATIENCE` is over); then the checkout reads them all.
+fn burst_while_the_checkout_is_busy() -> Burst {
+    run_task_within(
+        BURST_LIMIT,
+        Flavour::CurrentThread,
+        |_heartbeat| async move {
+            let (terminal, mut events) = connect();
+            let returned = Arc::new(AtomicU64::new(0));
+            let counted = Arc::clone(&returned);
+            let all_reported = Gate::new(PATIENCE);
+            let reported = Arc::clone(&all_reported);
+            thread::spawn(move || {
+                for n in 0..BURST {
+                    terminal.report(burst_event(n));
+                    counted.fetch_add(1, Ordering::SeqCst);
+                }
+                reported.open();
+            });
+            // Busy elsewhere: this task is suspended (not blocked) and reads nothing meanwhile.
+            let waiting = Arc::clone(&all_reported);
+            let _ = tokio::task::spawn_blocking(move || waiting.wait()).await;
+            let returned_while_busy = returned.load(Ordering::SeqCst);
+            if returned_while_busy < BURST {
+                // The driver is stuck in report; it gets out when the checkout's end is dropped.
+                return Burst::ReportBlocked(returned_while_busy);
+            }
+            Burst::Delivered(drain(&mut events).await)
+        },
+    )
+}
+
+fn report_blocked(returned: u64) -> String {
+    format!(
+        "report blocked the driver's thread: while the checkout was busy and read nothing, the \
+         driver's report of event {} had not returned after {} ms (the {returned} before it \
+         had): report waits for the checkout to make room, and a driver that waits misses what \
+         happens at the terminal; hand each event over without waiting for the checkout",
+        returned + 1,
+        PATIENCE.as_millis()
+    )
+}
+
+#[test]
+fn report_never_blocks_the_driver() {
+    if let Burst::ReportBlocked(returned) = burst_while_the_checkout_is_busy() {
+        panic!("{}", report_blocked(returned));
+    }
+}
+
+#[test]
+fn a_burst_loses_no_event() {
+    let got = match burst_while_the_checkout_is_busy() {
+        Burst::Delivered(got) => got,
+        // The burst never got to the checkout whole: the driver was still stuck in report.
+        Burst::ReportBlocked(returned) => panic!("{}", report_blocked(returned)),
+    };
+    let expected: Vec<CardEvent> = (0..BURST).map(burst_event).collect();
+    if got == expected {
+        return;
+    }
+    let kept = got.len();
+    if kept < expected.len() {
+        let first_lost = expected
+            .iter()
+            .position(|event| !got.contains(event))
+            .map_or(String::new(), |n| {
+                format!(" (the first lost: event {})", n + 1)
+            });
+        panic!(
+            "while the checkout was busy, the driver reported a burst of {BURST} events, and \
+             the checkout got {kept} of them{first_lost}: the events report had no room for \
+             were dropped; keep every event, however many come before the checkout reads"
+        );
+    }
+    panic!(
+        "the driver reported a burst of {BURST} events, and the checkout got {kept}, out of \
+         order or repeated: it should get every event once, in the order reported"
+    );
+}
+
+/// Runs `check` as a task on a current-thread runtime whose blocking pool has a single thread,
+/// on a watched thread: blocking tasks then run one after the other, in the order spawned, so
+/// what a blocking task left behind by a cancelled `next()` does is the same on every run.
+fn run_with_one_blocking_thread<T, F>(check: impl FnOnce() -> F + Send + 'static) -> T
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    Watchdog::new(LIMIT, ON_BLOCK).run(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .max_blocking_threads(1)
+            .build()
+            .expect("the grader could not build a tokio runtime");
+        let outcome = runtime.block_on(async move { tokio::spawn(check()).await });
+        // A blocking receive the learner left running must not keep the check alive.
+        runtime.shutdown_background();
+        match outcome {
+            Ok(output) => output,
+            Err(error) => {
+                let payload = error.into_panic();
+                match explain(panic_message(&*payload)) {
+                    Some(verdict) => panic!("{verdict}"),
+                    None => std::panic::resume_unwind(payload),
+                }
+            }
+        }
+    })
+}
+
+#[test]
+fn a_cancelled_next_loses_no_event() {
+    let (waited, seen) = run_with_one_blocking_thread(|| async move {
+        let (terminal, mut events) = connect();
+        // The checkout waits for an event, then gives up on it (a timeout, or the other
+        // branch of a select! won): the pending next() is dropped.
+        let waited = {
+            let next = std::pin::pin!(events.next());
+            futures::poll!(next).is_pending()
+        };
+        // (Not waiting for the driver here: the blocking pool's one thread is the learner's.)
+        drive(
+            terminal,
+            vec![CardEvent::PinEntered, CardEvent::Approved { cents: 2_500 }],
+        );
+        (waited, drain(&mut events).await)
+    });
+    assert!(
+        waited,
+        "next() returned at once although no event had been reported: it should wait for one"
+    );
+    let expected = vec![CardEvent::PinEntered, CardEvent::Approved { cents: 2_500 }];
+    assert_eq!(
+        seen, expected,
+        "after a next() was cancelled while it waited (dropped before any event came, as a \
+         timeout or a select! does), the terminal reported {expected:?} and went away, and the \
+         checkout got {seen:?}: the cancelled next() left a receive running that took an event \
+         and lost it; waiting for an event must leave nothing behind when it is dropped"
+    );
 }

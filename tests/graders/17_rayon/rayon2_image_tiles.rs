@@ -9,7 +9,7 @@ use asynclings_grading::prelude::*;
 
 use crate::exercise::{Pixels, Tile, render_tiles};
 
-/// How long the held tile waits for other workers to get ahead of it. A free worker starts in
+/// How long a held tile waits for other workers to get ahead of it. A free worker starts in
 /// microseconds; this leaves room for a loaded machine.
 const PATIENCE: Duration = Duration::from_secs(2);
 
@@ -37,42 +37,89 @@ fn name(tile: &Tile) -> String {
     format!("tile ({}, {})", tile.column, tile.row)
 }
 
-/// Proves that the items run in parallel, then makes them finish in an order the grader chose.
+/// The index in `tiles` of every rendered tile, in the order they came back; `None` unless
+/// every tile came back exactly once.
+fn tile_order(tiles: &[Tile], rendered: &[Pixels]) -> Option<Vec<usize>> {
+    let index: HashMap<Pixels, usize> = tiles
+        .iter()
+        .enumerate()
+        .map(|(at, tile)| (draw(tile), at))
+        .collect();
+    let order: Vec<usize> = rendered
+        .iter()
+        .map(|pixels| index.get(pixels).copied())
+        .collect::<Option<_>>()?;
+    let mut seen = vec![false; tiles.len()];
+    for &at in &order {
+        if std::mem::replace(&mut seen[at], true) {
+            return None;
+        }
+    }
+    (order.len() == tiles.len()).then_some(order)
+}
+
+/// Proves that the items of one parallel call run at the same time, then makes them finish in
+/// an order the grader chose. Items are named by their index in the input; `None` for an item
+/// the grader cannot place (it counts as started, but is never held).
 ///
 /// 1. The first two items to start wait for each other (up to `PATIENCE`): they meet only if
 ///    two run at the same time. Code that takes turns (a lock held over the work, a plain loop)
 ///    fails here however the threads are scheduled: the second item cannot start while the
 ///    first one waits.
-/// 2. If they met, the chosen item is held back until a worker thread other than its own has
-///    *started its second* item (so that worker had finished, and stored, its first one), or
-///    until `PATIENCE` has passed. Parallel work therefore finishes some other item before the
-///    chosen one, whatever the machine's load.
-#[derive(Default)]
+/// 2. If they met, item 0 is held back until a worker thread other than its own has started
+///    its second item (so that worker had finished its first one), or until `PATIENCE` has
+///    passed. Parallel work therefore finishes some other item before item 0.
+/// 3. The start that lets item 0 go (that worker's second item) is itself held back, in the
+///    middle of the work, until another thread starts an item after it (item 0's thread, once
+///    item 0 is done), or until every item has started. Each worker then has taken items on
+///    both sides of the other's: results gathered per worker, in the order each worker picked
+///    its items up, cannot come out in the input's order.
+///
+/// Whatever the split, results stored as they finish then have the first item of the worker
+/// that got ahead before item 0, and item 0 before the second held item.
 struct HoldBack {
+    items: usize,
     state: Mutex<Held>,
     changed: Condvar,
 }
 
 #[derive(Default)]
 struct Held {
-    /// Items started, per thread.
-    starts: HashMap<ThreadId, usize>,
+    /// Items started, per thread, in the order each thread started them.
+    started: HashMap<ThreadId, Vec<Option<usize>>>,
+    total: usize,
     arrived: usize,
     /// Whether the first two items met; `None` until decided.
     met: Option<bool>,
-    /// Whether another worker got ahead of the chosen item; `None` if it was not held.
+    /// The thread that started item 0.
+    first_thread: Option<ThreadId>,
+    /// Whether another worker got ahead of item 0; `None` if it was not held.
     overtaken: Option<bool>,
+    /// The first item of the worker that got ahead of item 0: it finished before item 0.
+    finished_first: Option<usize>,
+    /// The item held back second, and whether another thread started an item meanwhile.
+    second: Option<(usize, Option<bool>)>,
 }
 
 impl Held {
-    fn got_ahead_of(&self, me: ThreadId) -> bool {
-        self.starts
+    /// The first item of a thread other than `me` that has started two items, if any.
+    fn ahead_of(&self, me: ThreadId) -> Option<Option<usize>> {
+        self.started
             .iter()
-            .any(|(thread, started)| *thread != me && *started >= 2)
+            .find(|(thread, items)| **thread != me && items.len() >= 2)
+            .map(|(_, items)| items[0])
     }
 }
 
 impl HoldBack {
+    fn new(items: usize) -> Self {
+        Self {
+            items,
+            state: Mutex::default(),
+            changed: Condvar::new(),
+        }
+    }
+
     fn state(&self) -> MutexGuard<'_, Held> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -98,11 +145,17 @@ impl HoldBack {
         held
     }
 
-    /// Called at the start of every item; `chosen` for the item to hold back.
-    fn start(&self, chosen: bool) {
+    /// Called at the start of every item.
+    fn start(&self, item: Option<usize>) {
         let me = thread::current().id();
         let mut held = self.state();
-        *held.starts.entry(me).or_default() += 1;
+        let mine = held.started.entry(me).or_default();
+        mine.push(item);
+        let my_starts = mine.len();
+        held.total += 1;
+        if item == Some(0) {
+            held.first_thread = Some(me);
+        }
         self.changed.notify_all();
         if held.met.is_none() {
             held.arrived += 1;
@@ -117,9 +170,28 @@ impl HoldBack {
                 }
             }
         }
-        if chosen && held.met == Some(true) && held.overtaken.is_none() {
-            held = self.wait_for(held, |held| held.got_ahead_of(me));
-            held.overtaken = Some(held.got_ahead_of(me));
+        // This start lets item 0 go: hold it back in turn, until another thread moves on.
+        let releases_first = held.met == Some(true)
+            && held.first_thread.is_some_and(|first| first != me)
+            && held.overtaken.is_none()
+            && held.second.is_none()
+            && my_starts >= 2;
+        if let (true, Some(item)) = (releases_first, item) {
+            held.second = Some((item, None));
+            let total_then = held.total;
+            held = self.wait_for(held, |held| {
+                held.total > total_then || held.total >= self.items
+            });
+            let moved_on = held.total > total_then;
+            held.second = Some((item, Some(moved_on)));
+            self.changed.notify_all();
+        }
+        if item == Some(0) && held.met == Some(true) && held.overtaken.is_none() {
+            held = self.wait_for(held, |held| held.ahead_of(me).is_some());
+            let ahead = held.ahead_of(me);
+            held.overtaken = Some(ahead.is_some());
+            held.finished_first = ahead.flatten();
+            self.changed.notify_all();
         }
     }
 
@@ -131,20 +203,120 @@ impl HoldBack {
     fn overtaken(&self) -> Option<bool> {
         self.state().overtaken
     }
+
+    /// How `order` (the input indices, as the results came back) is out of order, if it is.
+    fn misorder(&self, order: &[usize]) -> Option<Misorder> {
+        if order.windows(2).all(|pair| pair[0] < pair[1]) {
+            return None;
+        }
+        let held = self.state();
+        let position = |item: usize| order.iter().position(|&i| i == item);
+        let before =
+            |a: usize, b: usize| matches!((position(a), position(b)), (Some(a), Some(b)) if a < b);
+        let after_its_overtaker = held.finished_first.is_some_and(|first| before(first, 0));
+        let before_the_second = match held.second {
+            Some((second, Some(true))) => before(0, second),
+            _ => true,
+        };
+        Some(if after_its_overtaker && before_the_second {
+            Misorder::AsFinished
+        } else {
+            Misorder::AsPickedUp
+        })
+    }
 }
 
-/// Renders a 4 × 4 grid on a 2-thread pool: the first two tiles must meet, then tile (0, 0) is
-/// held back until another worker got ahead of it. Returns the tiles, the result, the hold, and
-/// where each render ran.
-fn render_with_first_tile_held() -> (Vec<Tile>, Vec<Pixels>, HoldBack, Placement) {
+/// How results that are all there came back out of the input's order.
+#[derive(Debug, PartialEq)]
+enum Misorder {
+    /// In the order they finished: stored as they came in (a push into a shared collection).
+    AsFinished,
+    /// Neither in the input's order nor as they finished: each worker's results kept together,
+    /// in the order that worker picked its items up.
+    AsPickedUp,
+}
+
+/// `order` (input indices) as runs of consecutive indices: "8–15, 0–7".
+fn runs(order: &[usize]) -> String {
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for &item in order {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == item => *last = item,
+            _ => runs.push((item, item)),
+        }
+    }
+    let shown: Vec<String> = runs
+        .iter()
+        .take(8)
+        .map(|&(first, last)| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}–{last}")
+            }
+        })
+        .collect();
+    let more = if runs.len() > 8 { ", …" } else { "" };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// Whether `order` is made of runs of consecutive indices, each in order, put together in
+/// another order: what joining pieces the wrong way round gives.
+fn pieces_swapped(order: &[usize]) -> bool {
+    let runs = order
+        .windows(2)
+        .filter(|pair| pair[0] + 1 != pair[1])
+        .count()
+        + 1;
+    runs > 1 && runs <= order.len() / 2
+}
+
+/// Renders `tiles` on a 1-thread pool, where every tile finishes in the grid's order; returns
+/// how many times render was called and the result.
+fn render_on_one_thread(tiles: &[Tile]) -> (usize, Vec<Pixels>) {
+    let calls = AtomicUsize::new(0);
+    let rendered = pool(1).install(|| {
+        render_tiles(tiles, |tile| {
+            calls.fetch_add(1, Ordering::SeqCst);
+            draw(tile)
+        })
+    });
+    (calls.into_inner(), rendered)
+}
+
+/// The verdict when the tiles came back out of order on one thread, where nothing finishes
+/// out of order: the order was lost where the pieces' results were put together.
+fn joined_out_of_order(order: &[usize], columns: u32, rows: u32) -> String {
+    let seen = format!(
+        "on a 1-thread pool, where every tile finishes in the grid's order, the {} tiles of a \
+         {columns} × {rows} grid came back as tiles {} (by their place in `tiles`)",
+        order.len(),
+        runs(order)
+    );
+    if pieces_swapped(order) {
+        format!(
+            "{seen}: the pieces rayon split the grid into were put together the wrong way \
+             round; when the results of two pieces are joined, the left (earlier) piece's go \
+             first"
+        )
+    } else {
+        format!(
+            "{seen}: the order was lost where the results were put together; keep each result \
+             at its tile's index"
+        )
+    }
+}
+
+/// Renders a 4 × 4 grid on a 2-thread pool under a `HoldBack`. Returns the tiles, the result,
+/// the hold, and where each render ran.
+fn render_with_tiles_held() -> (Vec<Tile>, Vec<Pixels>, HoldBack, Placement) {
     let tiles = grid(4, 4);
-    let hold = HoldBack::default();
+    let hold = HoldBack::new(tiles.len());
     let placement = Placement::new();
-    let first = tiles[0];
     let rendered = pool(2).install(|| {
         render_tiles(&tiles, |tile| {
             placement.record(|| {
-                hold.start(*tile == first);
+                hold.start(tiles.iter().position(|t| t == tile));
                 draw(tile)
             })
         })
@@ -180,37 +352,33 @@ fn took_turns(tiles: &[Tile], placement: &Placement) -> String {
 
 #[test]
 fn renders_every_tile_once() {
-    // On one thread the order cannot go wrong by chance; what matters here is the content.
+    // On one thread nothing finishes out of order: what matters here is the content.
     for (columns, rows) in [(0, 0), (1, 1), (3, 2), (5, 4)] {
         let tiles = grid(columns, rows);
-        let calls = AtomicUsize::new(0);
-        let rendered = pool(1).install(|| {
-            render_tiles(&tiles, |tile| {
-                calls.fetch_add(1, Ordering::SeqCst);
-                draw(tile)
-            })
-        });
-        let calls = calls.into_inner();
+        let (calls, rendered) = render_on_one_thread(&tiles);
         assert!(
             calls == tiles.len(),
             "called render {calls} times for {} tile(s): render every tile exactly once",
             tiles.len()
         );
-        let want: Vec<Pixels> = tiles.iter().map(draw).collect();
-        assert!(
-            rendered == want,
-            "for a {columns} × {rows} grid, returned {} rendered tile(s) that are not the \
-             tiles' renders in the order of `tiles` ({} expected): return what render \
-             returned for each tile, in the tiles' order",
-            rendered.len(),
-            want.len()
-        );
+        let Some(order) = tile_order(&tiles, &rendered) else {
+            panic!(
+                "for a {columns} × {rows} grid, returned {} rendered tile(s) that are not the \
+                 renders of the {} tiles, each once: return what render returned for each tile, \
+                 in the tiles' order",
+                rendered.len(),
+                tiles.len()
+            );
+        };
+        if !order.windows(2).all(|pair| pair[0] < pair[1]) {
+            panic!("{}", joined_out_of_order(&order, columns, rows));
+        }
     }
 }
 
 #[test]
 fn renders_tiles_at_the_same_time() {
-    let (tiles, _, hold, placement) = render_with_first_tile_held();
+    let (tiles, _, hold, placement) = render_with_tiles_held();
     match hold.met() {
         Some(true) => {}
         Some(false) => panic!("{}", took_turns(&tiles, &placement)),
@@ -220,7 +388,16 @@ fn renders_tiles_at_the_same_time() {
 
 #[test]
 fn keeps_grid_order_when_tiles_finish_out_of_order() {
-    let (tiles, rendered, hold, _) = render_with_first_tile_held();
+    // First without any timing: on one thread, tiles finish in the grid's order.
+    let tiles = grid(4, 4);
+    let (_, rendered) = render_on_one_thread(&tiles);
+    if let Some(order) = tile_order(&tiles, &rendered)
+        && !order.windows(2).all(|pair| pair[0] < pair[1])
+    {
+        panic!("{}", joined_out_of_order(&order, 4, 4));
+    }
+
+    let (tiles, rendered, hold, _) = render_with_tiles_held();
     if hold.met() != Some(true) {
         panic!(
             "could not check the order: no two tiles ever rendered at the same time (the first \
@@ -241,27 +418,36 @@ fn keeps_grid_order_when_tiles_finish_out_of_order() {
         ),
         None => panic!("{} was never rendered: render every tile", name(&tiles[0])),
     }
-    let want: Vec<Pixels> = tiles.iter().map(draw).collect();
-    if rendered.len() != want.len() {
+    let Some(order) = tile_order(&tiles, &rendered) else {
         panic!(
-            "returned {} rendered tiles for {} tiles: render every tile exactly once",
+            "returned {} rendered tiles for {} tiles on a 2-thread pool, not every tile's \
+             render once: render every tile exactly once",
             rendered.len(),
-            want.len()
+            tiles.len()
         );
-    }
-    if rendered != want {
-        let held = match rendered.iter().position(|pixels| *pixels == want[0]) {
-            Some(0) => "it still came first, but other tiles were out of place".to_owned(),
-            Some(_) => "it no longer came first".to_owned(),
-            None => "it was missing".to_owned(),
-        };
-        panic!(
+    };
+    match hold.misorder(&order) {
+        None => {}
+        Some(Misorder::AsFinished) => panic!(
             "returned the tiles in the order they finished, not in the order of `tiles`: of \
              the {} tiles on a 2-thread pool, {} was held back until another worker had \
-             rendered a tile, and {held}. A push into a shared Vec records when each tile \
-             finished; let rayon collect the results, which keeps each one at its tile's index",
-            want.len(),
+             rendered a tile, and it came back after that tile. A push into a shared Vec \
+             records when each tile finished; let rayon collect the results, which keeps each \
+             one at its tile's index",
+            tiles.len(),
             name(&tiles[0]),
-        );
+        ),
+        Some(Misorder::AsPickedUp) => panic!(
+            "returned the tiles neither in the order of `tiles` nor in the order they \
+             finished: of the {} tiles on a 2-thread pool, {} was held back until the other \
+             worker had started two tiles, and the second of those until {}'s worker had \
+             moved on, and the result kept each worker's tiles together, in the order that \
+             worker picked them up. A parallel iterator that is not indexed (one bridged from \
+             a sequential iterator) gathers that way; gather with an indexed one, which puts \
+             each result at its tile's index",
+            tiles.len(),
+            name(&tiles[0]),
+            name(&tiles[0]),
+        ),
     }
 }

@@ -1,3 +1,4 @@
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -89,6 +90,69 @@ fn coverage_problem(pieces: &[Piece], len: usize) -> Option<String> {
         next = start + piece_len;
     }
     (next < len).then(|| format!("{} never measured", pixels(next, len - 1)))
+}
+
+/// The pieces of a photo of `len` pixels that splitting in halves gives, from the left: every
+/// piece longer than `CUTOFF` split at `middle(len)`.
+fn halving(len: usize, middle: fn(usize) -> usize) -> Vec<usize> {
+    if len <= CUTOFF {
+        return vec![len];
+    }
+    let left = middle(len);
+    let mut pieces = halving(left, middle);
+    pieces.extend(halving(len - left, middle));
+    pieces
+}
+
+/// The two middles a split in halves may use: the left half the smaller one, or the larger.
+const MIDDLES: [fn(usize) -> usize; 2] = [|len| len / 2, |len| len.div_ceil(2)];
+
+/// Whether the pieces, by where they start, come from splitting pixels `start..start + len`
+/// in two halves, and those in halves again (at either middle, whatever the cutoff).
+fn split_in_halves(
+    pieces: &BTreeMap<usize, usize>,
+    start: usize,
+    len: usize,
+    shortest: usize,
+    seen: &mut HashMap<(usize, usize), bool>,
+) -> bool {
+    if pieces.get(&start) == Some(&len) {
+        return true;
+    }
+    if len < 2 || len < shortest {
+        return false;
+    }
+    if let Some(&known) = seen.get(&(start, len)) {
+        return known;
+    }
+    let halves = MIDDLES.iter().any(|middle| {
+        let left = middle(len);
+        split_in_halves(pieces, start, left, shortest, seen)
+            && split_in_halves(pieces, start + left, len - left, shortest, seen)
+    });
+    seen.insert((start, len), halves);
+    halves
+}
+
+/// Lengths in a few words: "[1024, 1024, 952]", or "10 pieces of 625 to 626".
+fn lengths(pieces: &[usize]) -> String {
+    let (Some(shortest), Some(longest)) = (pieces.iter().min(), pieces.iter().max()) else {
+        return "no pieces".to_owned();
+    };
+    if pieces.len() <= 10 {
+        format!("{} piece(s) of {pieces:?} pixels", pieces.len())
+    } else if shortest == longest {
+        format!("{} pieces of {shortest} pixels", pieces.len())
+    } else {
+        format!("{} pieces of {shortest} to {longest} pixels", pieces.len())
+    }
+}
+
+/// How deep splitting `len` pixels goes when each split takes `CUTOFF` pixels off one end, and
+/// when it splits in halves.
+fn depths(len: usize) -> (usize, u32) {
+    let pieces = len.div_ceil(CUTOFF);
+    (pieces - 1, pieces.next_power_of_two().trailing_zeros())
 }
 
 /// The first `parties` pieces wait for each other (up to `PATIENCE`): they all meet only if
@@ -266,4 +330,67 @@ fn measures_pieces_at_the_same_time() {
         seconds(PATIENCE),
         THREADS - met
     );
+}
+
+#[test]
+fn splits_every_piece_in_halves() {
+    for len in [3000, 10_007] {
+        let (_, pieces) = meter(&photo(len), 2);
+        if let Some(problem) = coverage_problem(&pieces, len) {
+            panic!(
+                "could not check the splits: in a photo of {len} pixels, {problem}; see the \
+                 check \"measures every pixel once\""
+            );
+        }
+        let mut placed: Vec<(Option<usize>, usize)> = pieces
+            .iter()
+            .filter(|piece| piece.len > 0)
+            .map(|piece| (piece.start, piece.len))
+            .collect();
+        placed.sort_unstable();
+        let got: Vec<usize> = placed.iter().map(|&(_, len)| len).collect();
+        let halves = if placed.iter().all(|(start, _)| start.is_some()) {
+            let by_start: BTreeMap<usize, usize> = placed
+                .iter()
+                .filter_map(|&(start, len)| start.map(|start| (start, len)))
+                .collect();
+            let shortest = got.iter().copied().min().unwrap_or(0);
+            split_in_halves(&by_start, 0, len, shortest, &mut HashMap::new())
+        } else {
+            // Copies cannot be placed in the photo: compare the lengths alone.
+            let mut sorted = got.clone();
+            sorted.sort_unstable();
+            MIDDLES.iter().any(|&middle| {
+                let mut want = halving(len, middle);
+                want.sort_unstable();
+                want == sorted
+            })
+        };
+        if halves {
+            continue;
+        }
+        let want = halving(len, MIDDLES[0]);
+        let seen = format!(
+            "a photo of {len} pixels was cut into {} (in the photo's order), which splitting \
+             in halves cannot give: halves of halves, down to the cutoff, are {}",
+            lengths(&got),
+            lengths(&want)
+        );
+        let from_one_end = got.len() >= 2 && got[..got.len() - 1].iter().all(|&l| l == CUTOFF);
+        if from_one_end {
+            let photo = 12_000_000;
+            let (peeled, halved) = depths(photo);
+            panic!(
+                "{seen}. The pieces were cut CUTOFF ({CUTOFF}) pixels at a time from one end: \
+                 a split that takes CUTOFF pixels off and leaves the rest to split again nests \
+                 one rayon::join inside the other for every CUTOFF pixels, {peeled} deep for a \
+                 12-megapixel photo where halving needs {halved} levels. Split every piece \
+                 longer than CUTOFF at its middle, and each half the same way"
+            );
+        }
+        panic!(
+            "{seen}. Split every piece longer than CUTOFF at its middle, into two halves, and \
+             each half the same way"
+        );
+    }
 }

@@ -2,6 +2,7 @@ use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use asynclings_grading::parallel::ThreadKind;
@@ -19,6 +20,12 @@ const PATIENCE: Duration = Duration::from_millis(1500);
 const ASKER_WAITS: Duration = Duration::from_millis(2000);
 /// The whole check, on a watched thread.
 const LIMIT: Duration = Duration::from_secs(6);
+/// How long the grader holds quote 0 back, waiting for the last quote to be plotted. A batch
+/// plotted in parallel plots the last quote on another thread within milliseconds; one plotted
+/// in a single run of calls cannot, and goes ahead after this long.
+const HOLD: Duration = Duration::from_secs(2);
+/// Names of the global pool's threads (the grader builds it), so a plot knows where it ran.
+const GLOBAL_POOL: &str = "rayon-global-";
 
 const FIX: &str = "keep the plotting on rayon's pool, but let this task await the points \
                    instead of holding its thread until they are done";
@@ -32,11 +39,12 @@ fn figure(duration: Duration) -> String {
     }
 }
 
-/// Rayon's global pool with a known size (each check runs in its own process, so this is the
-/// first use of the global pool, and the size sticks).
+/// Rayon's global pool with a known size and named threads (each check runs in its own
+/// process, so this is the first use of the global pool, and the settings stick).
 fn two_thread_global_pool() {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(2)
+        .thread_name(|i| format!("{GLOBAL_POOL}{i}"))
         .build_global();
 }
 
@@ -75,7 +83,8 @@ impl Flavor {
 /// Runs the future `make` returns as a spawned task (so that on a multi-thread runtime it runs
 /// on a worker, as in a server, not on the thread calling `block_on`) of a fresh real-clock
 /// runtime of `flavor`, on a watched thread: a runtime that never finishes becomes a verdict.
-/// tokio's panic for `block_in_place` on a current-thread runtime is worded as a verdict.
+/// tokio's panics for `block_in_place` on a current-thread runtime and for a blocking wait
+/// inside async code are worded as verdicts.
 fn on_runtime<M, F, T>(flavor: Flavor, make: M) -> T
 where
     M: FnOnce() -> F + Send + 'static,
@@ -120,6 +129,13 @@ where
                 "redraw_chart called tokio::task::block_in_place, and tokio panics on that on a \
                  current-thread runtime: it has no other thread to hand its tasks to while this \
                  one blocks; {FIX}"
+            )
+        }
+        Err(message) if message.contains("Cannot block the current thread from within") => {
+            panic!(
+                "redraw_chart made a blocking wait inside async code (a blocking_recv, or a \
+                 block_on), and tokio panics on that: the runtime's thread would sit blocked \
+                 until rayon was done; {FIX}"
             )
         }
         Err(message) => panic!("redraw_chart panicked: {message}"),
@@ -371,14 +387,32 @@ fn plots_the_quotes_in_parallel_on_rayon() {
         .unwrap_or_else(|verdict| panic!("{verdict}"));
 }
 
+/// The grader's `plot` for a batch from `first` to `last` (sequence numbers): quote `first` is
+/// held back until quote `last` has been plotted (or for [`HOLD`]), so the batch cannot finish
+/// in the quotes' order, whatever the machine's load.
+fn plot_holding_the_first_back(first: u64, last: u64) -> impl Fn(&Quote) -> Point + Send + Sync {
+    let last_plotted = Gate::new(HOLD);
+    move |quote| {
+        if quote.seq == first && first != last {
+            last_plotted.wait();
+        }
+        let point = chart_point(quote);
+        if quote.seq == last {
+            last_plotted.open();
+        }
+        point
+    }
+}
+
 #[test]
 fn returns_one_point_per_quote_in_order() {
     two_thread_global_pool();
     for (first_seq, count) in [(0, 0), (41, 1), (9_000, 257)] {
         let batch = quotes(first_seq, count);
         let expected: Vec<Point> = batch.iter().map(chart_point).collect();
+        let last_seq = first_seq + (count as u64).saturating_sub(1);
         let points = on_runtime(Flavor::CurrentThread, move || async move {
-            redraw_chart(batch, chart_point).await
+            redraw_chart(batch, plot_holding_the_first_back(first_seq, last_seq)).await
         });
         if points.len() != count {
             panic!(
@@ -386,12 +420,69 @@ fn returns_one_point_per_quote_in_order() {
                 points.len()
             );
         }
-        if let Some(at) = (0..count).find(|&i| points[i] != expected[i]) {
+        let Some(at) = (0..count).find(|&i| points[i] != expected[i]) else {
+            continue;
+        };
+        let sorted = |points: &[Point]| {
+            let mut points = points.to_vec();
+            points.sort_by_key(|p| (p.x, p.y));
+            points
+        };
+        if sorted(&points) != sorted(&expected) {
             panic!(
-                "point {at} of {count} is {:?}, but quote {at} plots as {:?}: return the points \
-                 in the quotes' order (collect keeps it)",
+                "point {at} of {count} is {:?}, but quote {at} plots as {:?}: return each \
+                 quote's own point, one per quote",
                 points[at], expected[at]
             );
         }
+        let reversed: Vec<Point> = expected.iter().rev().copied().collect();
+        if points == reversed {
+            panic!(
+                "returned the {count} points in reverse: point 0 is the last quote's; return them \
+                 in the quotes' order"
+            );
+        }
+        let came_back_at = points.iter().position(|p| *p == expected[0]).unwrap_or(0);
+        let first_is = expected.iter().position(|p| *p == points[0]).unwrap_or(0);
+        panic!(
+            "the points are not in the quotes' order, they follow the order the plots finished: \
+             the grader held quote 0 back until quote {} had been plotted, and its point came \
+             back at position {came_back_at} of {count} (point 0 is quote {first_is}'s); put \
+             each point at its quote's place, whatever order the plots finish in",
+            count - 1
+        );
     }
+}
+
+#[test]
+fn plots_on_the_global_pool() {
+    two_thread_global_pool();
+    let threads: Arc<Mutex<Vec<(String, bool)>>> = Arc::default();
+    let recorder = Arc::clone(&threads);
+    let plot = move |quote: &Quote| {
+        let name = thread::current().name().unwrap_or("").to_owned();
+        let on_rayon = rayon::current_thread_index().is_some();
+        recorder
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((name, on_rayon));
+        chart_point(quote)
+    };
+    on_runtime(Flavor::CurrentThread, move || async move {
+        redraw_chart(quotes(300, 24), plot).await
+    });
+    let threads = threads.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    // Plots outside any rayon pool are `plots_the_quotes_in_parallel_on_rayon`'s to name.
+    let on_other_pools = threads
+        .iter()
+        .filter(|(name, on_rayon)| *on_rayon && !name.starts_with(GLOBAL_POOL))
+        .count();
+    assert!(
+        on_other_pools == 0,
+        "{on_other_pools} of the {} quotes were plotted on a rayon pool redraw_chart built for \
+         itself, not on rayon's global pool: every chart then starts \
+         threads of its own, on top of the global pool's, which the server shares for all its \
+         CPU work and sizes to the machine's cores; queue the plotting on rayon's global pool",
+        threads.len()
+    );
 }

@@ -23,6 +23,10 @@ const DISK: Duration = Duration::from_millis(100);
 const PATIENCE: Duration = Duration::from_millis(1500);
 const ASKER_WAITS: Duration = Duration::from_millis(2000);
 const LIMIT: Duration = Duration::from_secs(8);
+/// How long the grader holds upload 0's read (and its shrinking) back, waiting for the last
+/// upload's. Work done in parallel gets there within milliseconds; work done one upload at a
+/// time cannot, and goes ahead after this long.
+const HELD_BACK: Duration = Duration::from_secs(2);
 
 const POOL_FIX: &str = "read the uploads on threads meant for waiting (tokio's blocking pool, \
                         or threads of your own for I/O), and give `cpu` only the shrinking";
@@ -162,6 +166,11 @@ struct Starvation {
     global_started: Arc<OnceLock<Instant>>,
     gate: Arc<Gate>,
     queued: AtomicBool,
+    /// Set once the held reads gave up waiting for the jobs: a job that starts after it only
+    /// got a thread once a read was over.
+    gave_up: Arc<AtomicBool>,
+    cpu_free: Arc<OnceLock<bool>>,
+    global_free: Arc<OnceLock<bool>>,
 }
 
 impl Starvation {
@@ -173,6 +182,9 @@ impl Starvation {
             global_started: Arc::default(),
             gate: Gate::new(HOLD),
             queued: AtomicBool::new(false),
+            gave_up: Arc::default(),
+            cpu_free: Arc::default(),
+            global_free: Arc::default(),
         })
     }
 
@@ -181,11 +193,16 @@ impl Starvation {
         if !self.queued.swap(true, Ordering::SeqCst) {
             let _ = self.queued_at.set(Instant::now());
             let both = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-            for (started, on_cpu) in [(&self.cpu_started, true), (&self.global_started, false)] {
-                let started = Arc::clone(started);
+            for (started, free, on_cpu) in [
+                (&self.cpu_started, &self.cpu_free, true),
+                (&self.global_started, &self.global_free, false),
+            ] {
+                let (started, free) = (Arc::clone(started), Arc::clone(free));
                 let gate = Arc::clone(&self.gate);
                 let both = Arc::clone(&both);
+                let gave_up = Arc::clone(&self.gave_up);
                 let job = move || {
+                    let _ = free.set(!gave_up.load(Ordering::SeqCst));
                     let _ = started.set(Instant::now());
                     if both.fetch_add(1, Ordering::SeqCst) == 1 {
                         gate.open();
@@ -203,7 +220,39 @@ impl Starvation {
             }
         }
         if !self.gate.wait() {
+            self.gave_up.store(true, Ordering::SeqCst);
             self.gate.open();
+        }
+    }
+
+    /// Whether the pool's job found a free thread while the reads were held (waiting up to
+    /// 2 s more for it now): then the reads held some of the pool's threads, not all of them.
+    fn found_a_free_thread(&self, free: &OnceLock<bool>) -> bool {
+        wait_until(Duration::from_secs(2), || free.get().is_some());
+        free.get().copied().unwrap_or(false)
+    }
+
+    /// What the CPU job queued on `pool` met while the reads were held: a free thread, or
+    /// none (starvation), with how long it waited.
+    fn seen_by_a_job(
+        &self,
+        started: &OnceLock<Instant>,
+        free: &OnceLock<bool>,
+        pool: &str,
+    ) -> String {
+        let waited = self.waited(started);
+        if self.found_a_free_thread(free) {
+            format!(
+                "a thread of {pool} was still free this time (a CPU job queued on it meanwhile \
+                 started after {waited}), but each read there leaves a thread that computes for \
+                 everybody idle on the disk, and with a few more uploads or users at once every \
+                 thread waits and the pool starves"
+            )
+        } else {
+            format!(
+                "a CPU job queued on {pool} meanwhile waited {waited} for a free thread (pool \
+                 starvation)"
+            )
         }
     }
 
@@ -342,11 +391,10 @@ fn reads_no_upload_on_a_rayon_pool() {
     if on_cpu > 0 {
         panic!(
             "blocking reads ran on the CPU pool: {on_cpu} of {COUNT} reads held its {} \
-             for {} in all, and a CPU job queued on `cpu` meanwhile waited {} for a free thread \
-             (pool starvation); {POOL_FIX}",
+             for {} in all, waiting on the disk; {}; {POOL_FIX}",
             thread_list(&cpu_threads),
             figure(cpu_held),
-            starvation.waited(&starvation.cpu_started)
+            starvation.seen_by_a_job(&starvation.cpu_started, &starvation.cpu_free, "`cpu`")
         );
     }
     let (on_global, global_threads, global_held) = reads.matching(|ran| match ran {
@@ -356,63 +404,123 @@ fn reads_no_upload_on_a_rayon_pool() {
     if on_global > 0 {
         panic!(
             "blocking reads ran on rayon's global pool: {on_global} of {COUNT} reads held its {} \
-             for {} in all, and a CPU job queued on the global pool meanwhile \
-             waited {} for a free thread: every par_iter or rayon::spawn outside a pool of its \
-             own runs there (pool starvation); {POOL_FIX}",
+             for {} in all, waiting on the disk (every par_iter or rayon::spawn outside a pool \
+             of its own runs there); {}; {POOL_FIX}",
             thread_list(&global_threads),
             figure(global_held),
-            starvation.waited(&starvation.global_started)
+            starvation.seen_by_a_job(
+                &starvation.global_started,
+                &starvation.global_free,
+                "the global pool"
+            )
         );
     }
 }
 
-#[test]
-fn keeps_the_runtime_free_while_reading() {
-    const COUNT: usize = 6;
+/// The two phases of a batch, during which the runtime must keep running its other tasks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Reading,
+    Shrinking,
+}
+
+/// Makes thumbnails of `count` uploads on a current-thread runtime; the first call of `read`
+/// (or of `shrink`, for [`Phase::Shrinking`]) asks whether the runtime can still run a task.
+/// Returns how many thumbnails came back, the probe, and where that phase's calls ran.
+fn probe_the_runtime_while(phase: Phase, count: usize) -> (usize, RuntimeProbe, Calls) {
     let cpu = cpu_pool();
-    let (thumbnails, probe, reads) = on_runtime(move || async move {
+    on_runtime(move || async move {
         let probe = RuntimeProbe::here();
-        let reads = Calls::on_this_runtime();
-        let (asker, recorder) = (probe.clone(), reads.clone());
-        let asked = AtomicBool::new(false);
-        let read = move |name: &str| {
+        let calls = Calls::on_this_runtime();
+        let (asker, recorder) = (probe.clone(), calls.clone());
+        let asked = Arc::new(AtomicBool::new(false));
+        let probing = move || {
             recorder.record(|| {
                 if !asked.swap(true, Ordering::SeqCst) {
                     asker.ask();
                 }
-                contents(name)
             })
         };
-        let thumbnails = make_thumbnails(cpu, uploads("party", COUNT), read, thumbnail_of).await;
+        let (in_read, in_shrink) = (probing.clone(), probing);
+        let read = move |name: &str| {
+            if phase == Phase::Reading {
+                in_read();
+            }
+            contents(name)
+        };
+        let shrink = move |file: &[u8]| {
+            if phase == Phase::Shrinking {
+                in_shrink();
+            }
+            thumbnail_of(file)
+        };
+        let thumbnails = make_thumbnails(cpu, uploads("party", count), read, shrink).await;
         probe.settle().await;
-        (thumbnails, probe, reads)
-    });
+        (thumbnails.len(), probe, calls)
+    })
+}
+
+/// Fails, naming the stall, unless the runtime ran the probe's task while `phase` was under
+/// way.
+fn check_the_runtime_stays_free(phase: Phase) {
+    const COUNT: usize = 6;
+    let (thumbnails, probe, calls) = probe_the_runtime_while(phase, COUNT);
+    let (what, done) = match phase {
+        Phase::Reading => ("read", "read"),
+        Phase::Shrinking => ("shrink", "shrunk"),
+    };
     let (asked, ran, waited) = probe.report();
     assert!(
         asked,
-        "read was never called for {COUNT} uploads (returned {} thumbnails): read every upload",
-        thumbnails.len()
+        "{what} was never called for {COUNT} uploads (returned {thumbnails} thumbnails): read \
+         and shrink every upload"
     );
     if ran {
         return;
     }
-    let (on_runtime, _, _) = reads.matching(|ran| (ran == Ran::Runtime).then_some(0));
-    let why = if on_runtime > 0 {
-        format!("{on_runtime} of the {COUNT} blocking reads ran on the runtime's own thread")
-    } else {
-        "the runtime's only thread sat blocked, waiting for the reads or the shrinking to \
-         finish (a blocking wait inside async code)"
-            .to_owned()
+    let (on_runtime, _, _) = calls.matching(|ran| (ran == Ran::Runtime).then_some(0));
+    let (why, fix) = match (on_runtime > 0, phase) {
+        (true, Phase::Reading) => (
+            format!("{on_runtime} of the {COUNT} blocking reads ran on the runtime's own thread"),
+            "move the reads off the runtime's thread (tokio's blocking pool is made for them) \
+             and await their results",
+        ),
+        (true, Phase::Shrinking) => (
+            format!("{on_runtime} of the {COUNT} shrinks ran on the runtime's own thread"),
+            "shrink on `cpu`, in a job this task awaits",
+        ),
+        (false, Phase::Reading) => (
+            "the runtime's only thread sat blocked, waiting for the reads to finish (a \
+             blocking wait inside async code)"
+                .to_owned(),
+            "let this task await the files instead of holding its thread until they are read",
+        ),
+        (false, Phase::Shrinking) => (
+            "the runtime's only thread sat blocked, waiting for `cpu` to finish the shrinking \
+             (install, a par_iter, or a blocking wait for the pool's result, inside async code)"
+                .to_owned(),
+            "hand the shrinking to `cpu` as a job, and let this task await the thumbnails \
+             instead of holding its thread until they are shrunk",
+        ),
     };
     panic!(
-        "the runtime stalled while the uploads were read: a task spawned meanwhile waited {} to \
-         run, because {why}; move the reads off the runtime's thread too (tokio's blocking pool \
-         is made for them) and await their results",
+        "the runtime stalled while the uploads were {done}: a task spawned meanwhile waited {} \
+         to run, because {why}; {fix}",
         match waited {
             Some(waited) => figure(waited),
             None => format!("more than {}", figure(ASKER_WAITS)),
         }
     );
+}
+
+#[test]
+fn keeps_the_runtime_free_while_reading() {
+    check_the_runtime_stays_free(Phase::Reading);
+}
+
+#[test]
+fn keeps_the_runtime_free_while_shrinking() {
+    check_the_runtime_stays_free(Phase::Shrinking);
 }
 
 #[test]
@@ -455,25 +563,99 @@ fn contents_of(name: &str) -> Vec<u8> {
     contents(name)
 }
 
+/// The grader's `read` and `shrink` for a batch from `first` to `last`: upload `first` is held
+/// back, its read until `last` has been read and its shrinking until `last`'s is done (or for
+/// [`HELD_BACK`] each), so the batch cannot finish in the uploads' order, whatever the load.
+fn holding_the_first_back(
+    first: String,
+    last: String,
+) -> (
+    impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
+    impl Fn(&[u8]) -> String + Send + Sync + 'static,
+) {
+    let held = first != last;
+    let (last_read, last_shrunk) = (Gate::new(HELD_BACK), Gate::new(HELD_BACK));
+    let (first_file, last_file) = (contents(&first), contents(&last));
+    let read = move |name: &str| {
+        if held && name == first {
+            last_read.wait();
+        }
+        let file = contents(name);
+        if name == last {
+            last_read.open();
+        }
+        file
+    };
+    let shrink = move |file: &[u8]| {
+        if held && file == first_file.as_slice() {
+            last_shrunk.wait();
+        }
+        let thumbnail = thumbnail_of(file);
+        if file == last_file.as_slice() {
+            last_shrunk.open();
+        }
+        thumbnail
+    };
+    (read, shrink)
+}
+
 #[test]
 fn returns_one_thumbnail_per_upload_in_order() {
     for (prefix, count) in [("none", 0), ("one", 1), ("zoo", 13)] {
         let cpu = cpu_pool();
         let names = uploads(prefix, count);
         let expected: Vec<String> = names.iter().map(|n| thumbnail_of(n.as_bytes())).collect();
-        let thumbnails = on_runtime(move || make_thumbnails(cpu, names, contents_of, thumbnail_of));
+        let (first, last) = match (names.first(), names.last()) {
+            (Some(first), Some(last)) => (first.clone(), last.clone()),
+            _ => (String::new(), String::new()),
+        };
+        let thumbnails = on_runtime(move || {
+            let (read, shrink) = holding_the_first_back(first, last);
+            make_thumbnails(cpu, names, read, shrink)
+        });
         assert_eq!(
             thumbnails.len(),
             count,
             "returned {} thumbnails for {count} uploads: one per upload",
             thumbnails.len()
         );
-        if let Some(at) = (0..count).find(|&i| thumbnails[i] != expected[i]) {
+        let Some(at) = (0..count).find(|&i| thumbnails[i] != expected[i]) else {
+            continue;
+        };
+        let sorted = |thumbnails: &[String]| {
+            let mut thumbnails = thumbnails.to_vec();
+            thumbnails.sort();
+            thumbnails
+        };
+        if sorted(&thumbnails) != sorted(&expected) {
             panic!(
-                "thumbnail {at} of {count} is {:?}, but upload {at} shrinks to {:?}: return the \
-                 thumbnails in the uploads' order",
+                "thumbnail {at} of {count} is {:?}, but upload {at} shrinks to {:?}: give every \
+                 upload its own thumbnail, one per upload",
                 thumbnails[at], expected[at]
             );
         }
+        let reversed: Vec<String> = expected.iter().rev().cloned().collect();
+        if thumbnails == reversed {
+            panic!(
+                "returned the {count} thumbnails in reverse: thumbnail 0 is the last upload's; \
+                 return them in the uploads' order"
+            );
+        }
+        let came_back_at = thumbnails
+            .iter()
+            .position(|t| *t == expected[0])
+            .unwrap_or(0);
+        let first_is = expected
+            .iter()
+            .position(|t| *t == thumbnails[0])
+            .unwrap_or(0);
+        panic!(
+            "the thumbnails are not in the uploads' order, they follow the order the work \
+             finished: the grader held upload 0 back (its read until upload {last} had been \
+             read, its shrinking until upload {last}'s was done), and its thumbnail came back at \
+             position {came_back_at} of {count} (thumbnail 0 is upload {first_is}'s); keep each \
+             thumbnail at its upload's place, whatever order the reads and the shrinks finish in",
+            last = count - 1
+        );
     }
 }

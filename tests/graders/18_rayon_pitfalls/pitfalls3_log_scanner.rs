@@ -12,6 +12,10 @@ use crate::exercise::{MIN_BLOCK, count_alerts};
 const PATIENCE: Duration = Duration::from_secs(2);
 /// Every check runs on a watched thread: a scan that never ends becomes a verdict.
 const LIMIT: Duration = Duration::from_secs(6);
+/// Thread names of the grader's pools: the dashboard's pool that calls `count_alerts`, and
+/// rayon's global pool, so a scan knows where it ran.
+const DASHBOARD_POOL: &str = "dashboard-";
+const GLOBAL_POOL: &str = "rayon-global-";
 
 /// "10 000" rather than "10000".
 fn grouped(n: usize) -> String {
@@ -51,35 +55,77 @@ fn is_alert(line: &str) -> bool {
     line.contains(" ALERT ")
 }
 
+/// The dashboard's pool, of `threads` named threads; rayon's global pool gets 2 named threads
+/// too (each check runs in its own process, so this is its first use).
 fn pool(threads: usize) -> rayon::ThreadPool {
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .thread_name(|i| format!("{GLOBAL_POOL}{i}"))
+        .build_global();
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .thread_name(|i| format!("{DASHBOARD_POOL}{i}"))
         .build()
         .expect("the grader could not build a rayon pool")
 }
 
+/// Where a call of `scan` ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ran {
+    /// The pool `count_alerts` was called in.
+    CallersPool,
+    GlobalPool,
+    /// A rayon pool `count_alerts` built.
+    OwnPool,
+    /// A thread that is no rayon worker.
+    PlainThread,
+}
+
+fn ran_here() -> Ran {
+    match thread::current().name() {
+        Some(name) if name.starts_with(DASHBOARD_POOL) => Ran::CallersPool,
+        Some(name) if name.starts_with(GLOBAL_POOL) => Ran::GlobalPool,
+        _ if rayon::current_thread_index().is_some() => Ran::OwnPool,
+        _ => Ran::PlainThread,
+    }
+}
+
+/// One call of `scan`: the block's length, its thread, and where that thread belongs.
+type Call = (usize, ThreadId, Ran);
+
 /// The length of every block `scan` was called with, and the thread of each call.
 #[derive(Clone, Default)]
 struct Blocks {
-    calls: Arc<Mutex<Vec<(usize, ThreadId)>>>,
+    calls: Arc<Mutex<Vec<Call>>>,
 }
 
 impl Blocks {
     fn record(&self, block: &[&str]) {
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((block.len(), thread::current().id()));
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).push((
+            block.len(),
+            thread::current().id(),
+            ran_here(),
+        ));
+    }
+
+    fn all(&self) -> Vec<Call> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     fn lengths(&self) -> Vec<usize> {
-        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        calls.iter().map(|(len, _)| *len).collect()
+        self.all().iter().map(|(len, _, _)| *len).collect()
     }
 
     fn threads(&self) -> usize {
-        let calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
-        calls.iter().map(|(_, t)| *t).collect::<HashSet<_>>().len()
+        let threads: HashSet<ThreadId> = self.all().iter().map(|(_, t, _)| *t).collect();
+        threads.len()
+    }
+
+    /// How many calls ran `where_`, and on how many distinct threads.
+    fn ran(&self, where_: Ran) -> (usize, usize) {
+        let calls: Vec<Call> = self.all().into_iter().filter(|c| c.2 == where_).collect();
+        let threads: HashSet<ThreadId> = calls.iter().map(|(_, t, _)| *t).collect();
+        (calls.len(), threads.len())
     }
 }
 
@@ -189,5 +235,44 @@ fn scans_the_blocks_in_parallel() {
         grouped(calls),
         blocks.threads(),
         PATIENCE.as_secs_f64()
+    );
+}
+
+#[test]
+fn scans_on_the_pool_count_alerts_is_called_in() {
+    const COUNT: usize = 10_000;
+    let (_, blocks) = scan_log(COUNT, 2, || {});
+    let total = blocks.all().len();
+    let threads = |n: usize| {
+        if n == 1 {
+            "1 thread".to_owned()
+        } else {
+            format!("{n} threads")
+        }
+    };
+    let (own, _) = blocks.ran(Ran::OwnPool);
+    assert!(
+        own == 0,
+        "{own} of the {total} blocks were scanned on a rayon pool count_alerts built for itself, \
+         not on the pool it was called in: every call then starts threads on top of the \
+         dashboard's pool, which is sized for all the dashboard's CPU work; scan the blocks on \
+         the pool count_alerts runs in"
+    );
+    let (plain, plain_threads) = blocks.ran(Ran::PlainThread);
+    if plain > 0 {
+        panic!(
+            "{plain} of the {total} blocks were scanned on {} that are not rayon workers (a \
+             thread started per block?), not on the pool count_alerts was called in: each one \
+             is a thread the dashboard did not size its pool for, competing with the pool for \
+             the cores; scan the blocks on the pool count_alerts runs in",
+            threads(plain_threads)
+        );
+    }
+    let (global, _) = blocks.ran(Ran::GlobalPool);
+    assert!(
+        global == 0,
+        "{global} of the {total} blocks were scanned on rayon's global pool, not on the pool \
+         count_alerts was called in, which the dashboard sized for this work; scan the blocks \
+         on the pool count_alerts runs in"
     );
 }

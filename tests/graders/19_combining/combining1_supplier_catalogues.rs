@@ -1,5 +1,5 @@
-use std::io::Write;
-use std::net::{SocketAddr, TcpListener};
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -62,15 +62,11 @@ struct Server {
     answer: String,
     /// Runs once a request has been accepted, before the answer is sent.
     before: Box<dyn Fn() + Send>,
-    /// Runs once the answer is sent.
+    /// Runs once the answer is sent and the fetch is over (the client closed its end).
     after: Box<dyn Fn() + Send>,
 }
 
 impl Server {
-    fn serving(catalogue: String) -> Self {
-        Self::answering(format!("200 OK\n{catalogue}"))
-    }
-
     fn answering(answer: String) -> Self {
         Server {
             answer,
@@ -90,6 +86,13 @@ impl Server {
                 let Ok(mut stream) = stream else { continue };
                 (self.before)();
                 let _ = stream.write_all(self.answer.as_bytes());
+                // End the answer, then wait for the client to close its end: fetch_catalogue
+                // drops its stream as it returns, so from then on that fetch is over (on the
+                // check's one runtime thread, its task finished in the same poll).
+                let _ = stream.shutdown(Shutdown::Write);
+                let _ = stream.set_read_timeout(Some(PATIENCE));
+                let mut rest = [0u8; 256];
+                while matches!(stream.read(&mut rest), Ok(read) if read > 0) {}
                 drop(stream);
                 (self.after)();
             }
@@ -105,27 +108,163 @@ fn supplier(name: &str, addr: SocketAddr) -> Supplier {
     }
 }
 
-/// Healthy suppliers that answer at once, with what each report must say.
-fn healthy(names: &[&str]) -> (Vec<Supplier>, Vec<Summary>) {
-    names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| {
-            let text = catalogue(i, 20 + 7 * i);
-            let expected = summarise(&text);
-            (supplier(name, Server::serving(text).start()), expected)
-        })
-        .unzip()
+/// What a supplier's report must say: the summary of its catalogue, or that its server answered
+/// this status instead.
+#[derive(Clone, Debug)]
+enum Expected {
+    Summary(Summary),
+    Down(&'static str),
 }
 
-fn check_reports(reports: &[Report], names: &[&str], expected: &[Summary]) {
+impl Expected {
+    fn answer(&self, text: &str) -> String {
+        match self {
+            Expected::Summary(_) => format!("200 OK\n{text}"),
+            Expected::Down(status) => format!("{status}\n"),
+        }
+    }
+
+    /// Whether `summary` is what this supplier's report must hold (an `Err` must keep the
+    /// server's answer, the reason).
+    fn is_met_by(&self, summary: &Result<Summary, String>) -> bool {
+        match (self, summary) {
+            (Expected::Summary(expected), Ok(got)) => got == expected,
+            (Expected::Down(status), Err(why)) => why.contains(status),
+            _ => false,
+        }
+    }
+}
+
+/// The suppliers' servers, which finish their fetches in an order the grader forces: each
+/// answers only once every supplier's request is in (all of them meet), and then only after
+/// the next supplier's fetch is over (its client closed the connection), so the fetches finish
+/// last supplier first, on every run. A
+/// program that asks one server at a time never gets them all to meet; then each answers as it
+/// is asked (after the first has waited `PATIENCE` for the others).
+struct Lineup {
+    suppliers: Vec<Supplier>,
+    expected: Vec<Expected>,
+    meeting: Arc<Rendezvous>,
+    /// How many requests had come in when the first server gave up waiting for the others.
+    missed: Arc<Mutex<Option<usize>>>,
+}
+
+impl Lineup {
+    /// A server per supplier: `down` lists the suppliers (by index) whose server answers with
+    /// that status instead of a catalogue.
+    fn start(names: &[&str], down: &[(usize, &'static str)]) -> Self {
+        let meeting = Rendezvous::new(names.len(), PATIENCE);
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let missed = Arc::new(Mutex::new(None::<usize>));
+        let answered: Vec<Arc<Gate>> = names.iter().map(|_| Gate::new(PATIENCE)).collect();
+        let mut suppliers = Vec::new();
+        let mut expected = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let text = catalogue(i, 20 + 7 * i);
+            let wanted = match down.iter().find(|(at, _)| *at == i) {
+                Some(&(_, status)) => Expected::Down(status),
+                None => Expected::Summary(summarise(&text)),
+            };
+            let mut server = Server::answering(wanted.answer(&text));
+            let (meeting, accepted, missed) = (meeting.clone(), accepted.clone(), missed.clone());
+            let next = answered.get(i + 1).cloned();
+            server.before = Box::new(move || {
+                accepted.fetch_add(1, Ordering::SeqCst);
+                meeting.arrive();
+                if meeting.met() {
+                    if let Some(next) = &next {
+                        next.wait();
+                    }
+                } else {
+                    let mut missed = missed.lock().unwrap_or_else(|e| e.into_inner());
+                    missed.get_or_insert(accepted.load(Ordering::SeqCst) - 1);
+                }
+            });
+            let done = Arc::clone(&answered[i]);
+            server.after = Box::new(move || done.open());
+            suppliers.push(supplier(name, server.start()));
+            expected.push(wanted);
+        }
+        Lineup {
+            suppliers,
+            expected,
+            meeting,
+            missed,
+        }
+    }
+
+    /// Healthy suppliers only.
+    fn healthy(names: &[&str]) -> Self {
+        Self::start(names, &[])
+    }
+
+    /// The suppliers, for `compare_suppliers`; the rest stays with the grader.
+    fn take_suppliers(&mut self) -> Vec<Supplier> {
+        std::mem::take(&mut self.suppliers)
+    }
+
+    /// Whether every request came in before any server answered, so that the fetches finished
+    /// in the order the grader forced.
+    fn forced_the_order(&self) -> bool {
+        self.meeting.met()
+    }
+
+    fn missed(&self) -> usize {
+        self.missed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or(0)
+    }
+}
+
+/// `Some(verdict)` if the reports hold the fetches' results in the order the fetches finished
+/// (last supplier first, as the grader's servers forced) rather than each supplier's own.
+fn finishing_order_verdict(reports: &[Report], names: &[&str], lineup: &Lineup) -> Option<String> {
+    if !lineup.forced_the_order() {
+        return None;
+    }
+    // The supplier whose fetch finished in place `i` (from 0).
+    let finished_in = |i: usize| names.len().checked_sub(i + 1);
+    let (i, report) = reports.iter().enumerate().find(|&(i, report)| {
+        let Some(finished_then) = finished_in(i) else {
+            return false;
+        };
+        finished_then != i
+            && lineup.expected[finished_then].is_met_by(&report.summary)
+            && !lineup.expected[i].is_met_by(&report.summary)
+    })?;
+    let finished_then = finished_in(i)?;
+    let order: Vec<&str> = names.iter().rev().copied().collect();
+    Some(format!(
+        "paired the fetches' results with the suppliers in the order the fetches finished: the \
+         grader's servers answered last supplier first ({}), and the report of `{}` got the \
+         result of `{}`, whose fetch finished {}; keep each result with its own supplier, \
+         whatever order the fetches finish in",
+        order.join(", "),
+        report.supplier,
+        names[finished_then],
+        ["first", "second", "third", "fourth", "fifth"]
+            .get(i)
+            .copied()
+            .unwrap_or("later")
+    ))
+}
+
+/// Reports of healthy suppliers: one per supplier, in order, each with its own summary.
+fn check_reports(reports: &[Report], names: &[&str], lineup: &Lineup) {
     let got: Vec<&str> = reports.iter().map(|r| r.supplier.as_str()).collect();
     assert!(
         got == names,
         "returned reports for {got:?} where the suppliers were {names:?}: one report per \
          supplier, in the order the suppliers were given (not the order the fetches finished)"
     );
-    for (report, expected) in reports.iter().zip(expected) {
+    if let Some(verdict) = finishing_order_verdict(reports, names, lineup) {
+        panic!("{verdict}");
+    }
+    for (report, expected) in reports.iter().zip(&lineup.expected) {
+        let Expected::Summary(expected) = expected else {
+            continue;
+        };
         match &report.summary {
             Ok(summary) => assert!(
                 summary == expected,
@@ -405,48 +544,16 @@ where
 fn requests_every_catalogue_at_once() {
     const NAMES: [&str; 3] = ["north", "east", "south"];
     pool_of_known_size();
-    // Each server answers only once all three requests are in (they meet), and then only after
-    // the next supplier's server has answered: the fetches finish in reverse order.
-    let meeting = Rendezvous::new(NAMES.len(), PATIENCE);
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let missed = Arc::new(Mutex::new(None::<usize>));
-    let answered: Vec<Arc<Gate>> = NAMES.iter().map(|_| Gate::new(PATIENCE)).collect();
-    let mut suppliers = Vec::new();
-    let mut expected = Vec::new();
-    for (i, name) in NAMES.iter().enumerate() {
-        let text = catalogue(i, 30 + i);
-        expected.push(summarise(&text));
-        let mut server = Server::serving(text);
-        let (meeting, accepted, missed) = (meeting.clone(), accepted.clone(), missed.clone());
-        let next = answered.get(i + 1).cloned();
-        server.before = Box::new(move || {
-            accepted.fetch_add(1, Ordering::SeqCst);
-            meeting.arrive();
-            if meeting.met() {
-                if let Some(next) = &next {
-                    next.wait();
-                }
-            } else {
-                let mut missed = missed.lock().unwrap_or_else(|e| e.into_inner());
-                missed.get_or_insert(accepted.load(Ordering::SeqCst) - 1);
-            }
-        });
-        let done = Arc::clone(&answered[i]);
-        server.after = Box::new(move || done.open());
-        suppliers.push(supplier(name, server.start()));
-    }
+    let mut lineup = Lineup::healthy(&NAMES);
+    let suppliers = lineup.take_suppliers();
 
     let reports = real_clock()
         .limit(LIMIT)
         .on_block(ON_BLOCK)
         .run(move || compare_suppliers(suppliers, analyser_of(summarise)));
 
-    if !meeting.met() {
-        let others = missed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .unwrap_or(0);
-        let came = match others {
+    if !lineup.forced_the_order() {
+        let came = match lineup.missed() {
             0 => "none came".to_owned(),
             n => format!("only {n} came"),
         };
@@ -458,7 +565,7 @@ fn requests_every_catalogue_at_once() {
             NAMES.len() - 1
         );
     }
-    check_reports(&reports, &NAMES, &expected);
+    check_reports(&reports, &NAMES, &lineup);
 }
 
 #[test]
@@ -466,19 +573,9 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
     const NAMES: [&str; 4] = ["north", "east", "south", "west"];
     const DOWN: [(usize, &str); 2] = [(1, "503 down for maintenance"), (3, "500 database error")];
     pool_of_known_size();
-    let mut suppliers = Vec::new();
-    let mut expected = Vec::new();
-    for (i, name) in NAMES.iter().enumerate() {
-        let server = match DOWN.iter().find(|(down, _)| *down == i) {
-            Some((_, status)) => Server::answering(format!("{status}\n")),
-            None => {
-                let text = catalogue(i, 12 + i);
-                expected.push((i, summarise(&text)));
-                Server::serving(text)
-            }
-        };
-        suppliers.push(supplier(name, server.start()));
-    }
+    let mut lineup = Lineup::start(&NAMES, &DOWN);
+    let suppliers = lineup.take_suppliers();
+    let healthy = NAMES.len() - DOWN.len();
 
     let panics = TaskPanics::new();
     let watching = panics.clone();
@@ -509,19 +606,25 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
         (Err(_), Some(task_panic)) => panic!(
             "one failed source panicked its fetch task and the other results were lost: {down} \
              panicked its task ({task_panic}); the panic came back out of its JoinHandle and \
-             ended compare_suppliers, so none of the {} healthy suppliers got a report; a fetch \
-             that fails is an ordinary outcome: keep it as that supplier's Err and let the \
-             other reports through",
-            expected.len()
+             ended compare_suppliers, so none of the {healthy} healthy suppliers got a report; a \
+             fetch that fails is an ordinary outcome: keep it as that supplier's Err and let \
+             the other reports through"
         ),
-        (Err(payload), None) => panic!(
-            "one failed source made compare_suppliers panic and the other results were lost: \
-             {down} ended the whole comparison (\"{}\"), and none of the {} healthy suppliers \
-             got a report; keep a failed fetch as that supplier's Err and let the other reports \
-             through",
-            panic_message(&*payload),
-            expected.len()
-        ),
+        (Err(payload), None) => {
+            // Only a panic that carries a failed server's answer came from that failure;
+            // anything else (a tokio call that panics on this runtime, say) fails this check for
+            // its own reason, as it does every other check.
+            let message = panic_message(&*payload);
+            if !DOWN.iter().any(|(_, status)| message.contains(status)) {
+                std::panic::resume_unwind(payload);
+            }
+            panic!(
+                "one failed source made compare_suppliers panic and the other results were \
+                 lost: {down} ended the whole comparison (\"{message}\"), and none of the \
+                 {healthy} healthy suppliers got a report; keep a failed fetch as that \
+                 supplier's Err and let the other reports through"
+            )
+        }
         (Ok(_), Some(task_panic)) => panic!(
             "a failed supplier still panicked its fetch task: {down} panicked ({task_panic}), \
              and the report was made from the JoinError; a supplier that is down is an \
@@ -537,12 +640,16 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
         "returned reports for {got:?} where the suppliers were {NAMES:?}: one report per \
          supplier, the failed ones included, in the order the suppliers were given"
     );
+    if let Some(verdict) = finishing_order_verdict(&reports, &NAMES, &lineup) {
+        panic!("{verdict}");
+    }
     for (i, status) in DOWN {
         match &reports[i].summary {
-            Err(why) if !why.trim().is_empty() => {}
-            Err(_) => panic!(
-                "the report of `{}` is an Err with an empty reason: say why the fetch failed \
-                 (its server answered `{status}`)",
+            Err(why) if why.contains(status) => {}
+            Err(why) => panic!(
+                "the report of `{}` is an Err that does not say why the fetch failed: it says \
+                 \"{why}\", but its server answered `{status}`, and fetch_catalogue's Err said \
+                 so; keep the fetch's own error, the reason, in the supplier's report",
                 NAMES[i]
             ),
             Ok(summary) => panic!(
@@ -552,9 +659,12 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
             ),
         }
     }
-    for (i, summary) in expected {
+    for (i, expected) in lineup.expected.iter().enumerate() {
+        let Expected::Summary(summary) = expected else {
+            continue;
+        };
         match &reports[i].summary {
-            Ok(got) if *got == summary => {}
+            Ok(got) if got == summary => {}
             Ok(got) => panic!(
                 "the report of `{}` has the summary {got:?}, but its own catalogue gives \
                  {summary:?}: each supplier's summary must come from that supplier's catalogue",
@@ -575,7 +685,8 @@ fn analyses_on_rayon_while_the_runtime_keeps_running() {
     pool_of_known_size();
 
     // A current-thread runtime: compare_suppliers runs on its only thread.
-    let (suppliers, expected) = healthy(&NAMES);
+    let mut lineup = Lineup::healthy(&NAMES);
+    let suppliers = lineup.take_suppliers();
     let watched = Watched::new();
     let analyses = watched.clone();
     let reports = on_runtime(Flavour::CurrentThread, false, move || async move {
@@ -585,11 +696,12 @@ fn analyses_on_rayon_while_the_runtime_keeps_running() {
     watched
         .check("on a current-thread runtime")
         .unwrap_or_else(|verdict| panic!("{verdict}"));
-    check_reports(&reports, &NAMES, &expected);
+    check_reports(&reports, &NAMES, &lineup);
 
     // A multi-thread runtime with one worker (`#[tokio::main]` gives one per core), where
     // compare_suppliers runs as a spawned task, as a server's request handler does.
-    let (suppliers, expected) = healthy(&NAMES);
+    let mut lineup = Lineup::healthy(&NAMES);
+    let suppliers = lineup.take_suppliers();
     let watched = Watched::new();
     let analyses = watched.clone();
     let reports = on_runtime(Flavour::MultiThread(1), false, move || async move {
@@ -602,14 +714,15 @@ fn analyses_on_rayon_while_the_runtime_keeps_running() {
     watched
         .check("on a worker of a multi-thread runtime")
         .unwrap_or_else(|verdict| panic!("{verdict}"));
-    check_reports(&reports, &NAMES, &expected);
+    check_reports(&reports, &NAMES, &lineup);
 }
 
 #[test]
 fn analyses_several_catalogues_at_once_on_rayon() {
     const NAMES: [&str; 4] = ["north", "east", "south", "west"];
     pool_of_known_size();
-    let (suppliers, expected) = healthy(&NAMES);
+    let mut lineup = Lineup::healthy(&NAMES);
+    let suppliers = lineup.take_suppliers();
     // The first two analyses wait for each other: they only meet if two run at the same time.
     let meeting = Rendezvous::new(2, PATIENCE);
     let at_meeting = Arc::clone(&meeting);
@@ -648,7 +761,7 @@ fn analyses_several_catalogues_at_once_on_rayon() {
         PATIENCE.as_secs_f64(),
         NAMES.len()
     );
-    check_reports(&reports, &NAMES, &expected);
+    check_reports(&reports, &NAMES, &lineup);
 }
 
 #[test]

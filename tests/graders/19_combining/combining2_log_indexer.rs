@@ -370,18 +370,32 @@ fn holds_back_the_reader_while_the_pool_is_busy() {
         let (incoming, channel, sent) = start_reader(TOTAL, QUEUE);
         let pipeline = index_logs(incoming, IN_FLIGHT, inside.indexer(placement.clone()));
         let mut pipeline = std::pin::pin!(pipeline);
-        let early = settle_first(&mut pipeline).await;
 
-        // Every batch index_logs took is either in the pool or held by it: none finished.
-        let queued = (QUEUE - channel.capacity()) as u64;
-        let taken = sent.load(Ordering::SeqCst) - queued;
+        // Every batch index_logs took from the channel is in flight from then on: the gate
+        // holds every index, so none is done. What it takes depends on what the jobs it handed
+        // over did when they started (a permit given back as a job starts frees room long
+        // before its batch is indexed), so the check repeats until nothing moves: let
+        // index_logs take all it will (virtual time passes only once every task waits), then
+        // let every batch it took reach the indexer on one of rayon's idle threads, and again,
+        // until a round takes no new batch. The counts it ends on are facts, whatever the
+        // machine's load: how many batches left the channel, how many reached the indexer.
+        let mut taken_before = None;
+        let (early, taken) = loop {
+            let early = settle_first(&mut pipeline).await;
+            let queued = (QUEUE - channel.capacity()) as u64;
+            let taken = sent.load(Ordering::SeqCst) - queued;
+            if early.is_some() || taken_before == Some(taken) {
+                break (early, taken);
+            }
+            taken_before = Some(taken);
+            // A batch taken and not at the indexer within `PATIENCE`, with rayon's threads
+            // idle, is not in rayon's queue: index_logs holds it, or a queue of its own does.
+            let handed = (taken as usize).min(RAYON_THREADS);
+            if !wait_until(PATIENCE, || inside.started() >= handed) {
+                break (early, taken);
+            }
+        };
         drop(channel);
-        let handed = (taken as usize).min(RAYON_THREADS);
-        if taken > IN_FLIGHT as u64 + 1 {
-            wait_until(PATIENCE, || inside.started() > IN_FLIGHT);
-        } else {
-            wait_until(PATIENCE, || inside.started() >= handed.min(IN_FLIGHT));
-        }
         let busy = Busy {
             taken,
             started: inside.started(),

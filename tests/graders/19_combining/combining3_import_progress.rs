@@ -461,24 +461,63 @@ fn the_bar_moves_while_the_photos_are_made() {
     }
 }
 
-/// What one import with a slow first drawing saw.
+/// What one import with a slow drawing saw.
 struct SlowDrawing {
     made: Vec<Thumbnail>,
-    drawings: Vec<Progress>,
+    /// Every drawing, with where it was drawn.
+    drawings: Vec<(Progress, Site)>,
     /// Thumbnails made when the slow drawing gave up waiting for the job to end, if it did.
     stalled_at: Option<usize>,
 }
 
-/// One import where the bar's first drawing (on the runtime's thread) lasts until every
-/// thumbnail is made and the import's job has let go of the thumbnailer (so it is over and its
-/// answer sent), or `PATIENCE` has passed. Then the last progress update and the thumbnails are
-/// both waiting when the async side looks again, and only a receiver that reads the last value
-/// gets it. A job that cannot go on while the bar is drawn (its workers wait for the channel's
-/// value, which the drawing keeps borrowed) shows as thumbnails stalled short of the count.
-fn import_with_a_slow_first_drawing(count: usize) -> SlowDrawing {
+/// A gate that the photos after the first wait at, until the grader opens it; the waiters give
+/// up together, `PATIENCE` after the first of them came (so a program that never draws costs
+/// one `PATIENCE`, not one per photo).
+struct Hold {
+    gate: Arc<Gate>,
+    first_wait: Mutex<Option<Instant>>,
+}
+
+impl Hold {
+    fn new() -> Arc<Self> {
+        Arc::new(Hold {
+            gate: Gate::new(PATIENCE),
+            first_wait: Mutex::new(None),
+        })
+    }
+
+    fn wait(&self) {
+        let first = *self
+            .first_wait
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(Instant::now);
+        let left = PATIENCE.saturating_sub(first.elapsed());
+        if !wait_until(left, || self.gate.is_open()) {
+            self.gate.open();
+        }
+    }
+}
+
+/// One import where the first photo is made at once and the others only once the bar is
+/// being drawn with that photo done (on the async side), and where that drawing lasts until
+/// every thumbnail is made and the import's job has let go of the thumbnailer (so it is over
+/// and its answer sent), or `PATIENCE` has passed. So the photos are made while the bar is
+/// drawn, whatever the machine's load: a job that cannot go on while the bar is drawn (its
+/// workers wait for the channel's value, which the drawing keeps borrowed) shows as thumbnails
+/// stalled short of the count, each of rayon's threads having made one photo and then waited;
+/// and when the drawing ends, the last progress update and the thumbnails are both waiting,
+/// so only a receiver that reads the last value gets it.
+fn import_with_a_slow_drawing(count: usize) -> SlowDrawing {
     let made_all = Arc::new(AtomicUsize::new(0));
-    let counted = Arc::clone(&made_all);
+    let entered = Arc::new(AtomicUsize::new(0));
+    let hold = Hold::new();
+    let (counted, inside_hold) = (Arc::clone(&made_all), Arc::clone(&hold));
     let thumbnailer: Thumbnailer = Arc::new(move |photo: &Photo| {
+        let first = entered.fetch_add(1, Ordering::SeqCst) == 0;
+        if !first && rayon::current_thread_index().is_some() {
+            inside_hold.wait();
+        }
         let thumbnail = shrink(photo);
         counted.fetch_add(1, Ordering::SeqCst);
         thumbnail
@@ -490,7 +529,8 @@ fn import_with_a_slow_first_drawing(count: usize) -> SlowDrawing {
     let held = Arc::new(AtomicBool::new(false));
     let show = move |progress: Progress| {
         let on_rayon = rayon::current_thread_index().is_some();
-        if !on_rayon && !held.swap(true, Ordering::SeqCst) {
+        if !on_rayon && progress.done >= 1 && !held.swap(true, Ordering::SeqCst) {
+            hold.gate.open();
             let job_over =
                 || made_all.load(Ordering::SeqCst) == count && Arc::strong_count(&ours) == 1;
             if !wait_until(PATIENCE, job_over) {
@@ -498,10 +538,11 @@ fn import_with_a_slow_first_drawing(count: usize) -> SlowDrawing {
                 *stalled.lock().unwrap_or_else(|e| e.into_inner()) = Some(made);
             }
         }
+        let site = if on_rayon { Site::Rayon } else { Site::Runtime };
         drawn
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(progress);
+            .push((progress, site));
     };
     let made = on_runtime(Flavour::CurrentThread, false, move || {
         import_photos(photos(count), thumbnailer, show)
@@ -520,7 +561,20 @@ fn the_bar_ends_on_every_photo_done() {
     pool_of_known_size();
     // More photos than rayon has threads first: a job whose workers all wait cannot finish.
     for count in [2 * RAYON_THREADS, 1, 2, 0] {
-        let import = import_with_a_slow_first_drawing(count);
+        let import = import_with_a_slow_drawing(count);
+        let on_rayon = import
+            .drawings
+            .iter()
+            .filter(|(_, site)| *site == Site::Rayon)
+            .count();
+        if on_rayon > 0 {
+            panic!(
+                "the bar was drawn from rayon's threads ({on_rayon} of {} drawings): it belongs \
+                 to the async side, which must redraw it with what the watch channel delivers; \
+                 rayon's threads only report progress",
+                import.drawings.len()
+            );
+        }
         if let Some(made) = import.stalled_at
             && made < count
         {
@@ -536,6 +590,7 @@ fn the_bar_ends_on_every_photo_done() {
             );
         }
         check_thumbnails(&import.made, count);
-        check_drawings(&import.drawings, count).unwrap_or_else(|verdict| panic!("{verdict}"));
+        let drawings: Vec<Progress> = import.drawings.iter().map(|(p, _)| *p).collect();
+        check_drawings(&drawings, count).unwrap_or_else(|verdict| panic!("{verdict}"));
     }
 }

@@ -1,6 +1,6 @@
 //! Wrong fix: parks, but with a timeout and a waker that does nothing, so the future is polled
 //! every few milliseconds whether or not anything happened: polling on a timer.
-// expect fail: block_on spins instead of sleeping
+// expect fail: block_on polls the future without being woken
 //! A firmware flasher's command line is plain synchronous code, but the USB library it talks
 //! to is async: `block_on` runs one future to completion on the calling thread.
 

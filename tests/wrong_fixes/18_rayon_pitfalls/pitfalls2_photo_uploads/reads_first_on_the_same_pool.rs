@@ -9,8 +9,8 @@
 //!
 //! Done when: `make_thumbnails` returns one thumbnail per upload, in the uploads' order, shrunk
 //! in parallel on `cpu`; no read ever holds a thread of `cpu` or of rayon's global pool (the
-//! pools' other users need those threads for CPU work), nor the runtime's thread (it serves
-//! the other users' requests).
+//! pools' other users need those threads for CPU work); and the runtime's thread (it serves the
+//! other users' requests) is never held, by a read or by waiting for the reads or the shrinking.
 
 use std::sync::Arc;
 

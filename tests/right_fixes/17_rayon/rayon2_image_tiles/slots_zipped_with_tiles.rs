@@ -1,0 +1,35 @@
+//! Correct alternative: one slot per tile, filled in parallel by zipping the slots with the tiles
+//! A map viewer draws a region as a grid of tiles, renders the tiles in parallel, then stitches
+//! them into one picture. The stitcher takes the rendered tiles in the same order as the grid
+//! it asked for (row by row), so the order of the result matters.
+//!
+//! `render_tiles(tiles, render)` calls `render(tile)` once for every tile, on the rayon pool it
+//! is called from, and returns the rendered tiles in the order of `tiles`.
+//!
+//! Done when: several tiles render at the same time (nothing the workers share makes them take
+//! turns); the result is in the order of `tiles` even when tiles finish out of order; every
+//! tile is rendered exactly once (no tiles, no result).
+
+use rayon::prelude::*;
+
+/// Where a tile sits in the grid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tile {
+    pub column: u32,
+    pub row: u32,
+}
+
+/// A rendered tile's pixels.
+pub type Pixels = Vec<u8>;
+
+/// Renders every tile; the result is in the order of `tiles`.
+pub fn render_tiles(tiles: &[Tile], render: impl Fn(&Tile) -> Pixels + Sync + Send) -> Vec<Pixels> {
+    // Every worker writes only the slots of its own tiles: no lock, and each result lands at
+    // its tile's index.
+    let mut slots = vec![Pixels::new(); tiles.len()];
+    slots
+        .par_iter_mut()
+        .zip(tiles.par_iter())
+        .for_each(|(slot, tile)| *slot = render(tile));
+    slots
+}

@@ -1,0 +1,27 @@
+//! Wrong fix: skips the divide and conquer: a parallel iterator over chunks of CUTOFF pixels.
+//! Parallel, and every piece fits the cutoff, but the pieces are not halves of halves.
+// expect fail: which splitting in halves cannot give: halves of halves, down to the cutoff, are 4 piece(s) of [750, 750, 750, 750] pixels
+//! A camera app meters a photo before it sets the exposure: it adds up the brightness of every
+//! pixel. `measure(run)` is the sensor library's routine that adds up one run of pixels,
+//! sequentially. A photo has millions of pixels, so `exposure` divides and conquers: it splits
+//! the pixels in two halves, works on both halves at once with `rayon::join`, splits those
+//! again, and so on, until a piece is small enough to measure in one go.
+//!
+//! `exposure(pixels, measure)` returns the sum of `measure(piece)` over pieces that cover every
+//! pixel exactly once. A piece longer than `CUTOFF` pixels is split in two halves that are
+//! worked on in parallel; a piece of at most `CUTOFF` pixels is measured as it is (the
+//! sequential cutoff: on smaller pieces a split costs more than the work it shares out).
+//!
+//! Done when: several pieces are measured at the same time; no piece handed to `measure` is
+//! longer than `CUTOFF`, and none was split without need; every pixel is measured once (an
+//! empty photo measures 0).
+
+use rayon::prelude::*;
+
+/// The most pixels `measure` gets at once.
+pub const CUTOFF: usize = 1024;
+
+/// The photo's total brightness: the sum of `measure` over pieces of at most `CUTOFF` pixels.
+pub fn exposure(pixels: &[u16], measure: &(impl Fn(&[u16]) -> u64 + Sync)) -> u64 {
+    pixels.par_chunks(CUTOFF).map(measure).sum()
+}

@@ -1,0 +1,48 @@
+//! Wrong fix: hands the batch to rayon::spawn with a tokio oneshot, but takes the points with
+//! blocking_recv instead of awaiting them: a blocking wait inside async code.
+// expect fail: made a blocking wait inside async code
+//! A price feed server streams live quotes to its subscribers and, each time a batch of quotes
+//! arrives, redraws the day's price chart. Drawing is CPU work: `plot` smooths a quote against
+//! the day's history and scales it to the screen, a few milliseconds per quote. So the server
+//! plots a batch in parallel, with rayon, on rayon's global pool.
+//!
+//! The whole server runs on tokio: the task that calls `redraw_chart` shares the runtime with
+//! the tasks that answer subscribers' pings and stream the quotes. Those must keep running while
+//! a chart is being drawn.
+//!
+//! Done when: `redraw_chart` returns one point per quote, in the quotes' order; the quotes are
+//! plotted in parallel on rayon's global pool (the server's pool for all its CPU work, not a
+//! pool of the function's own); and while they are being plotted, every other task of the
+//! runtime keeps running, on a current-thread runtime as on a multi-thread one.
+
+use rayon::prelude::*;
+use tokio::sync::oneshot;
+
+/// One trade: its sequence number on the feed and its price in cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quote {
+    pub seq: u64,
+    pub cents: i64,
+}
+
+/// One point of the chart, in screen coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    pub x: i64,
+    pub y: i64,
+}
+
+/// Plots every quote of the batch, in parallel on rayon's global pool, and returns the points
+/// in the quotes' order.
+pub async fn redraw_chart<F>(quotes: Vec<Quote>, plot: F) -> Vec<Point>
+where
+    F: Fn(&Quote) -> Point + Send + Sync + 'static,
+{
+    let (send_points, points) = oneshot::channel();
+    rayon::spawn(move || {
+        let plotted: Vec<Point> = quotes.par_iter().map(&plot).collect();
+        let _ = send_points.send(plotted);
+    });
+    // tokio's own channel, so this cannot block the runtime the way std's recv does.
+    points.blocking_recv().expect("the plotting job panicked")
+}

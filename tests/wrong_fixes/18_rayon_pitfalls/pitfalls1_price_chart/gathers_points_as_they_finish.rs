@@ -1,0 +1,58 @@
+//! Wrong fix: one rayon::spawn per quote, each sending its point over a tokio channel, gathered
+//! in the order the jobs finish: parallel and non-blocking, but a quote that takes longer to
+//! plot than a later one comes back in the wrong place.
+// expect fail: they follow the order the plots finished
+//! A price feed server streams live quotes to its subscribers and, each time a batch of quotes
+//! arrives, redraws the day's price chart. Drawing is CPU work: `plot` smooths a quote against
+//! the day's history and scales it to the screen, a few milliseconds per quote. So the server
+//! plots a batch in parallel, with rayon, on rayon's global pool.
+//!
+//! The whole server runs on tokio: the task that calls `redraw_chart` shares the runtime with
+//! the tasks that answer subscribers' pings and stream the quotes. Those must keep running while
+//! a chart is being drawn.
+//!
+//! Done when: `redraw_chart` returns one point per quote, in the quotes' order; the quotes are
+//! plotted in parallel on rayon's global pool (the server's pool for all its CPU work, not a
+//! pool of the function's own); and while they are being plotted, every other task of the
+//! runtime keeps running, on a current-thread runtime as on a multi-thread one.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+/// One trade: its sequence number on the feed and its price in cents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quote {
+    pub seq: u64,
+    pub cents: i64,
+}
+
+/// One point of the chart, in screen coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Point {
+    pub x: i64,
+    pub y: i64,
+}
+
+/// Plots every quote of the batch, in parallel on rayon's global pool, and returns the points
+/// in the quotes' order.
+pub async fn redraw_chart<F>(quotes: Vec<Quote>, plot: F) -> Vec<Point>
+where
+    F: Fn(&Quote) -> Point + Send + Sync + 'static,
+{
+    // A job per quote on rayon's global pool; the points come back over a channel.
+    let plot = Arc::new(plot);
+    let (send_point, mut points) = mpsc::unbounded_channel();
+    for quote in quotes {
+        let (plot, send_point) = (Arc::clone(&plot), send_point.clone());
+        rayon::spawn(move || {
+            let _ = send_point.send(plot(&quote));
+        });
+    }
+    drop(send_point);
+    let mut chart = Vec::new();
+    while let Some(point) = points.recv().await {
+        chart.push(point);
+    }
+    chart
+}
