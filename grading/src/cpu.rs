@@ -27,6 +27,15 @@ impl ThreadCpu {
     pub fn used(&self) -> Option<Duration> {
         cpu_of(&format!("/proc/self/task/{}/stat", self.tid))
     }
+
+    /// Whether the thread is asleep in the kernel right now (waiting on a lock, a condition
+    /// variable, a sleep, I/O), as opposed to running or waiting for a core. `None` where the
+    /// OS does not tell.
+    pub fn is_sleeping(&self) -> Option<bool> {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{}/stat", self.tid)).ok()?;
+        let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
+        Some(matches!(state, "S" | "D"))
+    }
 }
 
 /// CPU time (user + system) used by the whole process so far, all threads together.
@@ -47,13 +56,10 @@ fn cpu_of(stat_file: &str) -> Option<Duration> {
     ))
 }
 
-/// A duration for a verdict: "840 ms" below a second, "2.00 s" from a second on.
+/// A duration for a verdict: "840 ms" below a second, "2.00 s" from a second on (the same as
+/// [`crate::units::format_duration`], which graders should use).
 pub fn seconds(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{} ms", duration.as_millis())
-    } else {
-        format!("{:.2} s", duration.as_secs_f64())
-    }
+    crate::units::format_duration(duration)
 }
 
 #[cfg(test)]

@@ -6,6 +6,11 @@
 //! that handle loses the panic, and a check may pass or fail for the wrong reason.
 //! [`TaskPanics`] records every panic raised inside a tokio task on the threads it watches, so
 //! a check can fail with the task's own message.
+//!
+//! The same hook keeps repeated panics quiet: a panic with the message and location of an
+//! earlier one is counted, not printed (a loop that catches a panic on every round would
+//! otherwise print megabytes and drown the check's own verdict), and [`flush_repeats`] prints
+//! one line with the count.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -72,9 +77,13 @@ thread_local! {
 
 static HOOK: Once = Once::new();
 
+/// Panics seen so far: (message, location) and how many repeats were not printed.
+static SEEN: Mutex<Vec<(String, String, usize)>> = Mutex::new(Vec::new());
+
 /// Installs (once per process) a panic hook that records panics inside tokio tasks on watched
-/// threads, then runs the hook that was there before (which prints the panic as usual).
-fn install_hook() {
+/// threads, then runs the hook that was there before (which prints the panic as usual), unless
+/// the same panic was printed before: repeats are only counted (see [`flush_repeats`]).
+pub(crate) fn install_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
@@ -95,9 +104,40 @@ fn install_hook() {
                     }
                 });
             }
+            let message = panic_message(info.payload()).to_owned();
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                .unwrap_or_default();
+            if let Ok(mut seen) = SEEN.lock() {
+                if let Some(earlier) = seen
+                    .iter_mut()
+                    .find(|(m, l, _)| *m == message && *l == location)
+                {
+                    earlier.2 += 1;
+                    return;
+                }
+                seen.push((message, location, 0));
+            }
             previous(info);
         }));
     });
+}
+
+/// Prints one line per panic that repeated since the last call: "(the panic at src/x.rs:3:9,
+/// "…", happened 4211 more times; repeats are not printed)".
+pub fn flush_repeats() {
+    let Ok(mut seen) = SEEN.lock() else { return };
+    for (message, location, repeats) in seen.iter_mut() {
+        if *repeats > 0 {
+            let first_line = message.lines().next().unwrap_or_default();
+            eprintln!(
+                "(the panic at {location}, \"{first_line}\", happened {repeats} more time(s); \
+                 repeats are not printed)"
+            );
+            *repeats = 0;
+        }
+    }
 }
 
 /// Records the panics of tokio tasks that run on the threads it watches.

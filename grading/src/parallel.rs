@@ -17,7 +17,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use crate::cpu::{process_cpu, seconds};
+use crate::cpu::{ThreadCpu, process_cpu, seconds};
 
 thread_local! {
     static RUNTIME_THREAD: Cell<bool> = const { Cell::new(false) };
@@ -59,6 +59,9 @@ pub struct Call {
     pub kind: ThreadKind,
     pub thread: ThreadId,
     pub took: Duration,
+    /// CPU time the call's thread used meanwhile, where the OS tells (Linux): about `took` for
+    /// a computation, next to nothing for a call that waited (blocking I/O, a sleep, a lock).
+    pub cpu: Option<Duration>,
 }
 
 /// Records where the work the grader hands out runs. Clone it into the work closures.
@@ -110,12 +113,20 @@ impl Placement {
     /// Runs `work`, recording where it ran and how long it took.
     pub fn record<T>(&self, work: impl FnOnce() -> T) -> T {
         let kind = self.kind_here();
+        let me = ThreadCpu::current();
+        let cpu_before = me.and_then(|t| t.used());
         let started = Instant::now();
         let output = work();
+        let took = started.elapsed();
+        let cpu = match (cpu_before, me.and_then(|t| t.used())) {
+            (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+            _ => None,
+        };
         let call = Call {
             kind,
             thread: thread::current().id(),
-            took: started.elapsed(),
+            took,
+            cpu,
         };
         self.calls
             .lock()
@@ -145,17 +156,42 @@ impl Placement {
         matching.fold((0, Duration::ZERO), |(n, total), c| (n + 1, total + c.took))
     }
 
-    /// CPU work must not run on the runtime's thread: there it stalls every other task for as
-    /// long as it runs.
+    /// Work must not run on the runtime's thread: there it stalls every other task for as long
+    /// as it runs. The verdict says what was measured: "CPU work" when the calls kept the CPU
+    /// busy (a tenth of their time or more: a computing thread gets that even on a loaded
+    /// machine), "blocking calls" when their thread hardly used it (blocking I/O, a sleep, a lock),
+    /// "work" when the calls were too short to tell (under 100 ms: CPU time is counted in 10 ms
+    /// ticks) or the OS does not tell.
     pub fn check_off_runtime(&self, fix: &str) -> Result<(), String> {
-        let (on_runtime, stalled) = self.of_kind(|k| k == ThreadKind::Runtime);
-        if on_runtime == 0 {
+        let calls = self.calls();
+        let on_runtime: Vec<&Call> = calls
+            .iter()
+            .filter(|c| c.kind == ThreadKind::Runtime)
+            .collect();
+        if on_runtime.is_empty() {
             return Ok(());
         }
+        let stalled: Duration = on_runtime.iter().map(|c| c.took).sum();
+        let cpu: Option<Duration> = on_runtime.iter().map(|c| c.cpu).sum();
+        let what = match cpu {
+            Some(cpu) if stalled >= Duration::from_millis(100) => {
+                let share = cpu.as_secs_f64() / stalled.as_secs_f64();
+                if share >= 0.1 {
+                    "CPU work"
+                } else if share <= 0.05 {
+                    "blocking calls (the thread waited, it did not compute: blocking I/O, a \
+                     sleep, a lock)"
+                } else {
+                    "work"
+                }
+            }
+            _ => "work",
+        };
         Err(format!(
-            "CPU work ran on the tokio runtime's thread ({on_runtime} of {} call(s)) and stalled \
-             the runtime for {} ms: no other task could run meanwhile; {fix}",
-            self.calls().len(),
+            "{what} ran on the tokio runtime's thread ({} of {} call(s)) and stalled the runtime \
+             for {} ms: no other task could run meanwhile; {fix}",
+            on_runtime.len(),
+            calls.len(),
             stalled.as_millis()
         ))
     }

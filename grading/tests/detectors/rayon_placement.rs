@@ -54,15 +54,17 @@ fn parallel_work_meets_at_the_rendezvous() {
 #[test]
 fn cpu_work_on_the_runtime_thread_is_named_with_the_stall() {
     let _turn = cpu_turn();
-    let (placement, ticks) = real_clock().run(|| async {
-        let placement = Placement::new();
-        let ticker = Ticker::start(Duration::from_millis(10));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        // Known bad: the hashing runs right inside async code.
-        placement.record(|| spin(Duration::from_millis(400)));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        (placement, ticker.stop())
-    });
+    let (placement, ticks) = real_clock()
+        .allow_blocking("this check measures the stall itself, with Placement and a Ticker")
+        .run(|| async {
+            let placement = Placement::new();
+            let ticker = Ticker::start(Duration::from_millis(10));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            // Known bad: the hashing runs right inside async code.
+            placement.record(|| spin(Duration::from_millis(400)));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            (placement, ticker.stop())
+        });
     let verdict = placement
         .check_off_runtime("hand it to rayon and await a oneshot")
         .unwrap_err();
@@ -175,4 +177,25 @@ fn a_computing_pool_is_not_idle() {
         })
     });
     cpu.check_not_idle(Duration::from_millis(100), "").unwrap();
+}
+
+#[test]
+fn blocking_io_on_the_runtime_thread_is_worded_as_blocking() {
+    let placement = real_clock()
+        .allow_blocking("this check names the blocking itself, with Placement")
+        .run(|| async {
+            let placement = Placement::new();
+            // Known bad: a blocking read (here a sleep) right inside async code.
+            placement.record(|| std::thread::sleep(Duration::from_millis(300)));
+            placement
+        });
+    assert_says(
+        &placement
+            .check_off_runtime("use tokio::fs or spawn_blocking")
+            .unwrap_err(),
+        &[
+            "blocking calls (the thread waited, it did not compute: blocking I/O, a sleep, a \
+           lock) ran on the tokio runtime's thread (1 of 1 call(s))",
+        ],
+    );
 }
