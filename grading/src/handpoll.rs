@@ -48,6 +48,8 @@ pub struct HandPoll<F: Future> {
     wakers: Vec<CountingWaker>,
     polls: usize,
     last: PollRecord,
+    /// Wake counts right after the latest poll: of its waker, and of all earlier ones.
+    baseline: (usize, usize),
     longest: Duration,
     name: Arc<str>,
     blocking_fix: Arc<str>,
@@ -74,6 +76,7 @@ impl<F: Future> HandPoll<F> {
             wakers: vec![CountingWaker::new()],
             polls: 0,
             last: PollRecord::default(),
+            baseline: (0, 0),
             longest: Duration::ZERO,
             name: short_type_name::<F>(),
             blocking_fix: Arc::from(HAND_POLL_FIX),
@@ -105,6 +108,13 @@ impl<F: Future> HandPoll<F> {
         let took = started.elapsed();
         self.longest = self.longest.max(took);
         self.polls += 1;
+        self.baseline = (
+            waker.wake_count(),
+            self.wakers[..self.wakers.len() - 1]
+                .iter()
+                .map(CountingWaker::wake_count)
+                .sum(),
+        );
         self.last = PollRecord {
             ready: result.is_ready(),
             woke_itself: waker.wake_count() - wakes_before,
@@ -206,6 +216,22 @@ impl<F: Future> HandPoll<F> {
         while self.waker().wake_count() == before && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(1));
         }
+        self.woken_verdict(event_name, (before, earlier_before), fix)
+    }
+
+    /// After an event that already happened (a timer advanced, a thread joined): was the
+    /// waker of the latest poll woken since that poll? The verdicts are those of
+    /// [`HandPoll::check_woken_by`].
+    pub fn check_woken_since_poll(&self, event_name: &str, fix: &str) -> Result<(), String> {
+        self.woken_verdict(event_name, self.baseline, fix)
+    }
+
+    fn woken_verdict(
+        &self,
+        event_name: &str,
+        (before, earlier_before): (usize, usize),
+        fix: &str,
+    ) -> Result<(), String> {
         if self.waker().wake_count() > before {
             return Ok(());
         }

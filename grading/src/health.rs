@@ -123,9 +123,7 @@ impl Stuck {
                 format_duration(*took)
             ),
             Stuck::Busy {
-                took,
-                cpu,
-                virtual_at,
+                took, virtual_at, ..
             } => {
                 let mut facts = format!(
                     "busy loop: the runtime did not go idle for {} of real time",
@@ -135,12 +133,6 @@ impl Stuck {
                     facts.push_str(&format!(
                         " and virtual time stood still at {}",
                         format_duration(*at)
-                    ));
-                }
-                if let Some(cpu) = cpu {
-                    facts.push_str(&format!(
-                        " (its thread busy on the CPU for {})",
-                        format_duration(*cpu)
                     ));
                 }
                 facts
@@ -614,9 +606,8 @@ mod tests {
         assert_eq!(
             stuck.verdict(&Explanations::default()),
             "busy loop: the runtime did not go idle for 1.10 s of real time and virtual time \
-             stood still at 2.00 s (its thread busy on the CPU for 1.00 s): a task wakes \
-             itself, or yields (yield_now) in a loop, instead of waiting for its event; keep \
-             the waker and let the event wake the task"
+             stood still at 2.00 s: a task wakes itself, or yields (yield_now) in a loop, \
+             instead of waiting for its event; keep the waker and let the event wake the task"
         );
         assert_eq!(snapshot.stuck(HUNG, false, true), None);
     }
