@@ -52,6 +52,22 @@ struct Guard {
 
 static GUARD: OnceLock<Guard> = OnceLock::new();
 static REPORTED: AtomicBool = AtomicBool::new(false);
+/// Threads a watchdog gave up on: stuck for good, their check already failed.
+static ABANDONED: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+
+/// Marks `thread` as given up on: its check has its verdict, whatever it does next is noise.
+pub(crate) fn abandon(thread: ThreadId) {
+    lock(&ABANDONED).push(thread);
+}
+
+/// Whether the current thread was given up on (see [`abandon`]).
+pub(crate) fn this_thread_is_abandoned() -> bool {
+    let me = thread::current().id();
+    ABANDONED
+        .lock()
+        .map(|threads| threads.contains(&me))
+        .unwrap_or(false)
+}
 
 fn guard() -> &'static Guard {
     GUARD.get_or_init(|| {

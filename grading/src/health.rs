@@ -38,6 +38,9 @@ pub const RUNTIME_BUSY: Duration = Duration::from_secs(1);
 /// How often the watchdog pings the heartbeat (when the previous ping was answered).
 pub(crate) const PING_EVERY: Duration = Duration::from_millis(10);
 
+/// A runtime whose heartbeat answered within this is still giving its tasks their turns.
+const ANSWERED_LATELY: Duration = Duration::from_millis(250);
+
 /// What a check found wrong with the runtime or with a poll.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stuck {
@@ -198,8 +201,14 @@ pub(crate) struct Snapshot {
 
 impl Snapshot {
     /// What is wrong, judged against `bound`; `allow_blocking` / `allow_busy` leave those
-    /// kinds out.
-    pub fn stuck(&self, bound: Duration, allow_blocking: bool, allow_busy: bool) -> Option<Stuck> {
+    /// kinds out. At the `last_look` (the limit), a stall in the making counts as one.
+    pub fn stuck(
+        &self,
+        bound: Duration,
+        allow_blocking: bool,
+        allow_busy: bool,
+        last_look: bool,
+    ) -> Option<Stuck> {
         if !allow_blocking {
             if let Some((took, what, fix)) = &self.hand_poll
                 && *took >= bound
@@ -230,6 +239,16 @@ impl Snapshot {
         let (busy, cpu) = self.busy?;
         if busy < bound {
             return None;
+        }
+        // Busy means the tasks kept getting their turns: the heartbeat answered lately. A ping
+        // outstanding for longer is a stall in the making (one poll that does not return):
+        // judge it as a stall, once it reaches the bound (at the latest, at the limit).
+        let stall = self.stall.unwrap_or_default();
+        if stall >= ANSWERED_LATELY {
+            return (!allow_blocking && last_look).then_some(Stuck::Stalled {
+                took: stall,
+                ongoing: true,
+            });
         }
         let cpu_idle = cpu.is_some_and(|cpu| cpu.as_secs_f64() < busy.as_secs_f64() * 0.1);
         if self.multi_thread && cpu_idle {
@@ -320,6 +339,14 @@ impl Health {
     /// The thread that drives a current-thread runtime starts busy, before its first park.
     pub fn entering_block_on(&self) {
         self.inner.unparked();
+    }
+
+    /// Marks every thread of this runtime seen so far as given up on (see
+    /// [`crate::guard::abandon`]).
+    pub fn abandon_threads(&self) {
+        for thread in lock(&self.inner.threads).iter() {
+            crate::guard::abandon(thread.thread);
+        }
     }
 
     /// Starts the heartbeat task; call it inside the runtime.
@@ -572,13 +599,13 @@ mod tests {
             ..Snapshot::default()
         };
         assert_eq!(
-            snapshot.stuck(HUNG, false, false),
+            snapshot.stuck(HUNG, false, false, false),
             Some(Stuck::BlockedPoll {
                 took: MS * 1005,
                 returned: false
             })
         );
-        assert_eq!(snapshot.stuck(HUNG, true, true), None);
+        assert_eq!(snapshot.stuck(HUNG, true, true, false), None);
     }
 
     #[test]
@@ -589,7 +616,7 @@ mod tests {
             ..Snapshot::default()
         };
         assert!(matches!(
-            snapshot.stuck(HUNG, false, false),
+            snapshot.stuck(HUNG, false, false, false),
             Some(Stuck::Stalled { ongoing: true, .. })
         ));
     }
@@ -602,14 +629,33 @@ mod tests {
             virtual_now: Some(Duration::from_secs(2)),
             ..Snapshot::default()
         };
-        let stuck = snapshot.stuck(HUNG, false, false).unwrap();
+        let stuck = snapshot.stuck(HUNG, false, false, false).unwrap();
         assert_eq!(
             stuck.verdict(&Explanations::default()),
             "busy loop: the runtime did not go idle for 1.10 s of real time and virtual time \
              stood still at 2.00 s: a task wakes itself, or yields (yield_now) in a loop, \
              instead of waiting for its event; keep the waker and let the event wake the task"
         );
-        assert_eq!(snapshot.stuck(HUNG, false, true), None);
+        assert_eq!(snapshot.stuck(HUNG, false, true, false), None);
+    }
+
+    #[test]
+    fn a_busy_stretch_without_answers_is_a_stall_in_the_making() {
+        let snapshot = Snapshot {
+            stall: Some(MS * 600),
+            busy: Some((MS * 1100, None)),
+            ..Snapshot::default()
+        };
+        // Not yet: it becomes a stall at the bound ...
+        assert_eq!(snapshot.stuck(HUNG, false, false, false), None);
+        // ... or at the limit.
+        assert_eq!(
+            snapshot.stuck(HUNG, false, false, true),
+            Some(Stuck::Stalled {
+                took: MS * 600,
+                ongoing: true
+            })
+        );
     }
 
     #[test]
@@ -620,7 +666,7 @@ mod tests {
             ..Snapshot::default()
         };
         assert_eq!(
-            snapshot.stuck(HUNG, false, false),
+            snapshot.stuck(HUNG, false, false, false),
             Some(Stuck::BlockedWorker { took: MS * 1500 })
         );
     }

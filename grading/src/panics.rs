@@ -87,6 +87,11 @@ pub(crate) fn install_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // A thread a watchdog gave up on (a loop that catches its own panics, say) has its
+            // verdict already: what it does next is noise.
+            if crate::guard::this_thread_is_abandoned() {
+                return;
+            }
             if tokio::task::try_id().is_some() {
                 let _ = COLLECTOR.try_with(|collector| {
                     if let Ok(collector) = collector.try_borrow()
@@ -119,7 +124,7 @@ pub(crate) fn install_hook() {
                 }
                 seen.push((message.clone(), location.clone(), 0));
             }
-            if std::env::var_os("ASYNCLINGS_GRADER_BACKTRACE").is_some() {
+            if wants_backtraces() {
                 previous(info);
             } else {
                 print_without_backtrace(&message, &location);
@@ -128,10 +133,14 @@ pub(crate) fn install_hook() {
     });
 }
 
-/// Prints a panic as the standard hook does, without a backtrace: resolving one takes long
-/// enough (hundreds of milliseconds on a loaded machine) to stall a runtime for no reason,
-/// and its frames would only clutter the verdict. `ASYNCLINGS_GRADER_BACKTRACE=1` brings the
-/// standard hook back, for an instructor debugging a grader.
+/// Whether `RUST_BACKTRACE` asks for backtraces (asynclings sets it from
+/// `ASYNCLINGS_BACKTRACE`, "0" by default): then the standard hook prints, backtrace and all.
+fn wants_backtraces() -> bool {
+    std::env::var("RUST_BACKTRACE").is_ok_and(|value| value != "0")
+}
+
+/// Prints a panic in the standard hook's format, without resolving a backtrace (which can take
+/// long enough on a loaded machine to stall a runtime for no reason).
 fn print_without_backtrace(message: &str, location: &str) {
     let thread = std::thread::current();
     let name = thread.name().unwrap_or("<unnamed>");
@@ -143,8 +152,7 @@ fn print_without_backtrace(message: &str, location: &str) {
     // One write, so that panics of several threads do not interleave line by line.
     let text = format!(
         "\nthread '{name}' panicked at {location}:\n{message}\nnote: run with \
-         `RUST_BACKTRACE=1` environment variable to display a backtrace (in a grader: \
-         ASYNCLINGS_GRADER_BACKTRACE=1)\n"
+         `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
     );
     use std::io::Write;
     let _ = std::io::stderr().lock().write_all(text.as_bytes());

@@ -541,7 +541,9 @@ impl Run {
         if task_panics {
             panics.assert_none();
         }
-        health.log_figures();
+        if allow_blocking.is_none() && allow_busy.is_none() {
+            health.log_figures();
+        }
         output
     }
 }

@@ -181,12 +181,17 @@ impl Watchdog {
                 Some(self.limit_verdict(&snapshot, waited, cpu))
             } else {
                 snapshot
-                    .stuck(HUNG, self.allow_blocking, self.allow_busy)
+                    .stuck(HUNG, self.allow_blocking, self.allow_busy, false)
                     .map(|stuck| self.with_pending(stuck.verdict(&self.explanations)))
             };
             if let Some(verdict) = verdict {
-                // The stuck thread stays stuck: its polls must not be reported a second time.
+                // The stuck thread stays stuck: its polls must not be reported a second time,
+                // and its panics (nor those of its runtime's threads) not printed after this.
                 std::mem::forget(watched);
+                crate::guard::abandon(worker.thread().id());
+                if let Some(health) = &self.health {
+                    health.abandon_threads();
+                }
                 return Err(verdict);
             }
         }
@@ -228,7 +233,7 @@ impl Watchdog {
         waited: Duration,
         cpu: Option<Duration>,
     ) -> String {
-        if let Some(stuck) = snapshot.stuck(self.limit / 2, false, false) {
+        if let Some(stuck) = snapshot.stuck(self.limit / 2, false, false, true) {
             return self.with_pending(stuck.verdict(&self.explanations));
         }
         let explanation = self.explanations.never_woken.as_deref().unwrap_or(DEADLOCK);

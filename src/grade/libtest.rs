@@ -51,7 +51,7 @@ pub fn interpret(test: &str, finished: &Finished, time_limit: std::time::Duratio
             CheckStatus::Fail,
             Some(
                 panics
-                    .message()
+                    .message(test)
                     .unwrap_or_else(|| "the check failed without a message".into()),
             ),
         ),
@@ -82,7 +82,7 @@ pub fn interpret(test: &str, finished: &Finished, time_limit: std::time::Duratio
         name: display_name(test).to_owned(),
         status,
         message,
-        location: panics.location,
+        location: panics.location(test),
         output: output.trim().to_owned(),
         duration: finished.took,
     }
@@ -149,43 +149,66 @@ fn strip_framing<'a>(test: &str, stdout: &'a str) -> &'a str {
 
 /// Panics found in a test's stderr, and the stderr lines that are not part of one.
 struct Panics {
-    /// (message, location) of each panic, in order.
-    found: Vec<(String, String)>,
-    location: Option<String>,
+    /// (message, location, thread) of each panic, in order.
+    found: Vec<(String, String, String)>,
     rest: String,
 }
 
 impl Panics {
-    /// The panic that failed the check, with earlier ones (often the real cause: a panic in a
-    /// spawned task that the test then unwrapped) mentioned after it.
-    fn message(&self) -> Option<String> {
-        let (last, _) = self.found.last()?;
+    /// The panic that failed the check: the last one of the test's own thread (libtest names
+    /// it after the test), or else the last one; a thread the check left behind may still
+    /// panic after it. Other panics before it (often the real cause: a panic in a spawned task
+    /// that the test then unwrapped) are mentioned after it.
+    fn message(&self, test: &str) -> Option<String> {
+        let failed = self.failed(test)?;
+        let last = &self.found[failed].0;
         let mut message = last.clone();
-        for (earlier, location) in &self.found[..self.found.len() - 1] {
+        for (earlier, location, _) in &self.found[..failed] {
             if earlier != last && !last.contains(earlier.as_str()) {
                 message.push_str(&format!("\n(earlier panic at {location}: {earlier})"));
             }
         }
         Some(message)
     }
+
+    /// Which panic failed the check (see [`Panics::message`]).
+    fn failed(&self, test: &str) -> Option<usize> {
+        self.found
+            .iter()
+            .rposition(|(_, _, thread)| thread == test)
+            .or(self.found.len().checked_sub(1))
+    }
+
+    /// Where the panic that failed the check happened.
+    fn location(&self, test: &str) -> Option<String> {
+        self.failed(test).map(|i| self.found[i].1.clone())
+    }
 }
 
 fn panics_in(stderr: &str) -> Panics {
     let mut found = Vec::new();
     let mut rest = String::new();
-    let mut current: Option<(String, Vec<&str>)> = None;
+    let mut current: Option<(String, String, Vec<&str>)> = None;
     for line in stderr.lines() {
         if let Some(location) = panic_location(line) {
-            if let Some((location, lines)) = current.take() {
-                found.push((lines.join("\n").trim().to_owned(), location));
+            if let Some((location, thread, lines)) = current.take() {
+                found.push((lines.join("\n").trim().to_owned(), location, thread));
             }
-            current = Some((location.to_owned(), Vec::new()));
+            current = Some((
+                location.to_owned(),
+                panic_thread(line).to_owned(),
+                Vec::new(),
+            ));
             continue;
         }
         match &mut current {
-            Some((location, lines)) => {
+            Some((location, thread, lines)) => {
                 if line.starts_with("note: run with `RUST_BACKTRACE") {
-                    found.push((lines.join("\n").trim().to_owned(), location.clone()));
+                    found.push((
+                        lines.join("\n").trim().to_owned(),
+                        location.clone(),
+                        thread.clone(),
+                    ));
                     current = None;
                 } else {
                     lines.push(line);
@@ -197,15 +220,17 @@ fn panics_in(stderr: &str) -> Panics {
             }
         }
     }
-    if let Some((location, lines)) = current {
-        found.push((lines.join("\n").trim().to_owned(), location));
+    if let Some((location, thread, lines)) = current {
+        found.push((lines.join("\n").trim().to_owned(), location, thread));
     }
-    let location = found.last().map(|(_, location)| location.clone());
-    Panics {
-        found,
-        location,
-        rest,
-    }
+    Panics { found, rest }
+}
+
+/// `thread 'x' (123) panicked at src/lib.rs:2:5:` → `x`.
+fn panic_thread(line: &str) -> &str {
+    line.strip_prefix("thread '")
+        .and_then(|rest| rest.split_once('\''))
+        .map_or("", |(name, _)| name)
 }
 
 /// `thread 'x' (123) panicked at src/lib.rs:2:5:` → `src/lib.rs:2:5`.
@@ -279,6 +304,19 @@ mod tests {
             check.message.as_deref(),
             Some(
                 "the fetch task failed: task 1 panicked\n(earlier panic at exercises/a.rs:3:70: inner task boom)"
+            )
+        );
+    }
+
+    #[test]
+    fn the_test_threads_own_panic_is_the_verdict() {
+        // A thread the check left behind panics again after the check's own verdict.
+        let err = "\nthread 'watched' panicked at exercises/a.rs:3:9:\nresumed after completion\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\nthread 'grader::t' panicked at grading/src/watchdog.rs:1:1:\nthe monitor kept the runtime busy\n\nthread 'watched' (7) panicked at exercises/a.rs:3:9:\nresumed after completion\n";
+        let check = interpret("grader::t", &finished(Ending::Exited(101), "", err), LIMIT);
+        assert_eq!(
+            check.message.as_deref(),
+            Some(
+                "the monitor kept the runtime busy\n(earlier panic at exercises/a.rs:3:9: resumed after completion)"
             )
         );
     }

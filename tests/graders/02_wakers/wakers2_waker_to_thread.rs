@@ -43,11 +43,13 @@ impl Probe {
     }
 }
 
+const DONT_WAIT_IN_POLL: &str = "don't wait for the job inside poll (no join, no recv, no \
+    block_on): return Pending at once and let the helper thread wake the task";
+
 fn polled_by_hand(job: BlockingJob<u32>) -> HandPoll<BlockingJob<u32>> {
-    HandPoll::new(job).named("BlockingJob").blocking_fix(
-        "don't wait for the job inside poll (no join, no recv, no block_on): return Pending at \
-         once and let the helper thread wake the task",
-    )
+    HandPoll::new(job)
+        .named("BlockingJob")
+        .blocking_fix(DONT_WAIT_IN_POLL)
 }
 
 #[test]
@@ -97,7 +99,9 @@ fn helper_thread_wakes_the_task_with_the_result() {
 fn the_result_is_stored_before_the_task_is_woken() {
     let probe = Probe::new();
     // An executor at its most eager polls the task the instant the helper thread wakes it.
-    let mut job = EagerPoll::new(probe.job(5)).named("BlockingJob");
+    let mut job = EagerPoll::new(probe.job(5))
+        .named("BlockingJob")
+        .blocking_fix(DONT_WAIT_IN_POLL);
     assert!(job.poll().is_pending(), "{RESOLVED_EARLY}");
     let gate = Arc::clone(probe.gate());
     let answer = job
