@@ -250,7 +250,9 @@ impl Snapshot {
                 ongoing: true,
             });
         }
-        let cpu_idle = cpu.is_some_and(|cpu| cpu.as_secs_f64() < busy.as_secs_f64() * 0.1);
+        // A thread that waits uses next to nothing (a 10 ms tick at most); one that spins gets
+        // far more, even on a loaded machine.
+        let cpu_idle = cpu.is_some_and(|cpu| cpu <= Duration::from_millis(10).max(busy / 50));
         if self.multi_thread && cpu_idle {
             return (!allow_blocking).then_some(Stuck::BlockedWorker { took: busy });
         }

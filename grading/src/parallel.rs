@@ -157,11 +157,10 @@ impl Placement {
     }
 
     /// Work must not run on the runtime's thread: there it stalls every other task for as long
-    /// as it runs. The verdict says what was measured: "CPU work" when the calls kept the CPU
-    /// busy (a tenth of their time or more: a computing thread gets that even on a loaded
-    /// machine), "blocking calls" when their thread hardly used it (blocking I/O, a sleep, a lock),
-    /// "work" when the calls were too short to tell (under 100 ms: CPU time is counted in 10 ms
-    /// ticks) or the OS does not tell.
+    /// as it runs. The verdict says what was measured: "CPU work" when the calls used 50 ms of
+    /// CPU or more, "blocking calls" when their thread hardly used any (a tick of 10 ms, or 2 %
+    /// of their time: blocking I/O, a sleep, a lock), "work" in between, when the calls were too
+    /// short to tell (under 100 ms: CPU time is counted in 10 ms ticks) or the OS does not tell.
     pub fn check_off_runtime(&self, fix: &str) -> Result<(), String> {
         let calls = self.calls();
         let on_runtime: Vec<&Call> = calls
@@ -174,11 +173,12 @@ impl Placement {
         let stalled: Duration = on_runtime.iter().map(|c| c.took).sum();
         let cpu: Option<Duration> = on_runtime.iter().map(|c| c.cpu).sum();
         let what = match cpu {
+            // CPU time comes in 10 ms ticks, and a loaded machine stretches a computation's
+            // wall-clock time: judge by the CPU used, not by its share of the wall clock.
             Some(cpu) if stalled >= Duration::from_millis(100) => {
-                let share = cpu.as_secs_f64() / stalled.as_secs_f64();
-                if share >= 0.1 {
+                if cpu >= Duration::from_millis(50) {
                     "CPU work"
-                } else if share <= 0.05 {
+                } else if cpu <= Duration::from_millis(10).max(stalled / 50) {
                     "blocking calls (the thread waited, it did not compute: blocking I/O, a \
                      sleep, a lock)"
                 } else {

@@ -22,6 +22,22 @@ fn spin(for_how_long: Duration) -> u64 {
     n
 }
 
+/// Computes until the thread has used `cpu` of CPU time and `wall` has passed (at most 10 s):
+/// CPU work of a known size, however loaded the machine.
+fn compute(cpu: Duration, wall: Duration) {
+    let me = asynclings_grading::cpu::ThreadCpu::current();
+    let start_cpu = me.and_then(|t| t.used()).unwrap_or_default();
+    let started = Instant::now();
+    let used = || {
+        me.and_then(|t| t.used())
+            .map_or(started.elapsed(), |now| now.saturating_sub(start_cpu))
+    };
+    while (used() < cpu || started.elapsed() < wall) && started.elapsed() < Duration::from_secs(10)
+    {
+        spin(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn sequential_work_never_meets_at_the_rendezvous() {
     let meeting = Rendezvous::new(2, Duration::from_millis(300));
