@@ -77,7 +77,7 @@ fn cpu_work_on_the_runtime_thread_is_named_with_the_stall() {
             let ticker = Ticker::start(Duration::from_millis(10));
             tokio::time::sleep(Duration::from_millis(20)).await;
             // Known bad: the hashing runs right inside async code.
-            placement.record(|| spin(Duration::from_millis(400)));
+            placement.record(|| compute(Duration::from_millis(200), Duration::from_millis(400)));
             tokio::time::sleep(Duration::from_millis(20)).await;
             (placement, ticker.stop())
         });
