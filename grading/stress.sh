@@ -89,7 +89,8 @@ for run in $(seq "$runs"); do
         if ! out=$(ASYNCLINGS_STRESS_LOG="$log" "$binary" -q 2>&1); then
             failed_runs=$((failed_runs + 1))
             echo "run $run: $(basename "$binary") FAILED" >&2
-            echo "$out" | grep -E '^(test .* FAILED|---- )|panicked at' -A3 >>"$failures" || true
+            echo "$out" | grep -E '^(test .* FAILED|---- )|^    [a-z_]+::[a-z_:]+$|panicked at' -A3 \
+                >>"$failures" || true
         fi
     done
     printf '\rrun %d/%d' "$run" "$runs"

@@ -149,13 +149,12 @@ fn print_without_backtrace(message: &str, location: &str) {
     } else {
         message
     };
-    // One write, so that panics of several threads do not interleave line by line.
-    let text = format!(
+    // One write, so that panics of several threads do not interleave line by line; through
+    // eprint!, so that a test harness capturing output captures it.
+    eprint!(
         "\nthread '{name}' panicked at {location}:\n{message}\nnote: run with \
          `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
     );
-    use std::io::Write;
-    let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
 /// Prints one line per panic that repeated since the last call: "(the panic at src/x.rs:3:9,
