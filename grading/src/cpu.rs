@@ -38,6 +38,42 @@ impl ThreadCpu {
     }
 }
 
+/// Repeated looks at a thread's state: whether it was asleep in the kernel (blocked: a lock, a
+/// sleep, I/O) or runnable (running, or waiting for a core). Unlike CPU time, this does not
+/// depend on how loaded the machine is: a spinning thread is runnable in every look, however
+/// little CPU it gets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StateLooks {
+    pub asleep: u32,
+    pub runnable: u32,
+}
+
+impl StateLooks {
+    /// Looks at `thread` once (nothing is counted where the OS does not tell).
+    pub fn look(&mut self, thread: &ThreadCpu) {
+        match thread.is_sleeping() {
+            Some(true) => self.asleep += 1,
+            Some(false) => self.runnable += 1,
+            None => {}
+        }
+    }
+
+    /// `Some(true)` if the thread was asleep in at least four looks out of five, `Some(false)`
+    /// if it was runnable in as many, `None` with fewer than five looks or no clear answer.
+    pub fn mostly_asleep(&self) -> Option<bool> {
+        let looks = self.asleep + self.runnable;
+        if looks < 5 {
+            None
+        } else if self.asleep * 5 >= looks * 4 {
+            Some(true)
+        } else if self.runnable * 5 >= looks * 4 {
+            Some(false)
+        } else {
+            None
+        }
+    }
+}
+
 /// CPU time (user + system) used by the whole process so far, all threads together.
 pub fn process_cpu() -> Option<Duration> {
     cpu_of("/proc/self/stat")
@@ -68,6 +104,15 @@ pub(crate) mod tests {
 
     /// Unit tests that spin take turns, so that each gets its share of the CPU.
     pub(crate) static SPINNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[test]
+    fn a_thread_asleep_in_most_looks_is_asleep() {
+        let looks = |asleep, runnable| StateLooks { asleep, runnable }.mostly_asleep();
+        assert_eq!(looks(9, 1), Some(true));
+        assert_eq!(looks(1, 9), Some(false));
+        assert_eq!(looks(5, 5), None);
+        assert_eq!(looks(2, 0), None);
+    }
 
     #[test]
     fn formats_durations_for_people() {

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::blocking::{BLOCKING_CAUSES, BLOCKING_FIX, BLOCKING_POLL, PollStopwatch, RUNTIME_STALL};
-use crate::cpu::ThreadCpu;
+use crate::cpu::{StateLooks, ThreadCpu};
 use crate::guard::HAND_POLL_CAUSES;
 use crate::units::format_duration;
 
@@ -60,8 +60,6 @@ pub enum Stuck {
     /// The runtime did not go idle for `took` of real time, though its tasks got their turns.
     Busy {
         took: Duration,
-        /// CPU time its thread used meanwhile, where the OS tells.
-        cpu: Option<Duration>,
         /// On a paused clock: the virtual instant at which time stood still.
         virtual_at: Option<Duration>,
     },
@@ -125,9 +123,7 @@ impl Stuck {
                 "a worker thread of the runtime was blocked for {} inside one task, its CPU idle",
                 format_duration(*took)
             ),
-            Stuck::Busy {
-                took, virtual_at, ..
-            } => {
+            Stuck::Busy { took, virtual_at } => {
                 let mut facts = format!(
                     "busy loop: the runtime did not go idle for {} of real time",
                     format_duration(*took)
@@ -191,9 +187,9 @@ pub(crate) struct Snapshot {
     pub hand_poll: Option<(Duration, Arc<str>, Arc<str>)>,
     /// How long the heartbeat's outstanding ping has waited.
     pub stall: Option<Duration>,
-    /// The longest stretch a runtime thread has gone without going idle, and the CPU it used
-    /// meanwhile.
-    pub busy: Option<(Duration, Option<Duration>)>,
+    /// The longest stretch a runtime thread has gone without going idle, and whether that
+    /// thread was mostly asleep in the kernel meanwhile (blocked) or runnable (computing).
+    pub busy: Option<(Duration, Option<bool>)>,
     pub multi_thread: bool,
     /// Virtual time at the heartbeat's latest answer (paused clock only).
     pub virtual_now: Option<Duration>,
@@ -236,7 +232,7 @@ impl Snapshot {
                 });
             }
         }
-        let (busy, cpu) = self.busy?;
+        let (busy, asleep) = self.busy?;
         if busy < bound {
             return None;
         }
@@ -250,15 +246,13 @@ impl Snapshot {
                 ongoing: true,
             });
         }
-        // A thread that waits uses next to nothing (a 10 ms tick at most); one that spins gets
-        // far more, even on a loaded machine.
-        let cpu_idle = cpu.is_some_and(|cpu| cpu <= Duration::from_millis(10).max(busy / 50));
-        if self.multi_thread && cpu_idle {
+        // A worker asleep in the kernel inside one task is blocked; one that keeps running is
+        // busy (told by the thread's state, which a loaded machine does not blur).
+        if self.multi_thread && asleep == Some(true) {
             return (!allow_blocking).then_some(Stuck::BlockedWorker { took: busy });
         }
         (!allow_busy).then_some(Stuck::Busy {
             took: busy,
-            cpu,
             virtual_at: self.virtual_now,
         })
     }
@@ -277,7 +271,8 @@ struct RuntimeThread {
     thread: ThreadId,
     cpu: Option<ThreadCpu>,
     busy_since: Option<Instant>,
-    cpu_at_start: Option<Duration>,
+    /// Its state, looked at on each snapshot since it last went busy.
+    looks: StateLooks,
 }
 
 /// Shared state of one runtime's health (see the module documentation).
@@ -483,7 +478,7 @@ impl HealthInner {
                     thread: me,
                     cpu: ThreadCpu::current(),
                     busy_since: None,
-                    cpu_at_start: None,
+                    looks: StateLooks::default(),
                 });
                 threads.len() - 1
             }
@@ -498,22 +493,22 @@ impl HealthInner {
     fn unparked(&self) {
         self.with_this_thread(|t| {
             t.busy_since = Some(Instant::now());
-            t.cpu_at_start = t.cpu.and_then(|cpu| cpu.used());
+            t.looks = StateLooks::default();
         });
     }
 
-    /// The runtime thread that has gone longest without going idle, and its CPU since.
-    fn busiest(&self) -> Option<(Duration, Option<Duration>)> {
-        let threads = lock(&self.threads);
+    /// Looks at the state of every busy runtime thread; returns the one that has gone longest
+    /// without going idle, and whether it was mostly asleep meanwhile.
+    fn busiest(&self) -> Option<(Duration, Option<bool>)> {
+        let mut threads = lock(&self.threads);
         threads
-            .iter()
+            .iter_mut()
             .filter_map(|t| {
                 let since = t.busy_since?;
-                let cpu = match (t.cpu.and_then(|c| c.used()), t.cpu_at_start) {
-                    (Some(now), Some(then)) => Some(now.saturating_sub(then)),
-                    _ => None,
-                };
-                Some((since.elapsed(), cpu))
+                if let Some(cpu) = &t.cpu {
+                    t.looks.look(cpu);
+                }
+                Some((since.elapsed(), t.looks.mostly_asleep()))
             })
             .max_by_key(|(busy, _)| *busy)
     }
@@ -627,7 +622,7 @@ mod tests {
     fn a_runtime_that_answers_but_never_idles_is_busy() {
         let snapshot = Snapshot {
             stall: Some(MS * 2),
-            busy: Some((MS * 1100, Some(MS * 1000))),
+            busy: Some((MS * 1100, Some(false))),
             virtual_now: Some(Duration::from_secs(2)),
             ..Snapshot::default()
         };
@@ -663,7 +658,7 @@ mod tests {
     #[test]
     fn an_idle_busy_worker_of_a_multi_thread_runtime_is_blocked() {
         let snapshot = Snapshot {
-            busy: Some((MS * 1500, Some(MS * 10))),
+            busy: Some((MS * 1500, Some(true))),
             multi_thread: true,
             ..Snapshot::default()
         };

@@ -295,7 +295,7 @@ pub fn real_clock() -> Run {
         sources: PendingSources::default(),
         explain: None,
         hang: None,
-        poll_cap: 10_000,
+        poll_cap: 1_000,
         task_panics: true,
         allow_blocking: None,
         allow_busy: None,
@@ -389,7 +389,9 @@ impl Run {
         self
     }
 
-    /// How many polls at one instant of virtual time count as a busy loop (default 10 000).
+    /// How many polls at one instant of virtual time count as a busy loop (default 1000: a
+    /// future that waits properly is polled a few times per instant, and a thousand polls take
+    /// well under the second after which the runtime's watchdog would call it busy itself).
     pub fn busy_loop_after(mut self, polls: usize) -> Self {
         self.poll_cap = polls;
         self

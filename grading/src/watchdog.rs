@@ -17,7 +17,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::blocking::PollStopwatch;
-use crate::cpu::ThreadCpu;
+use crate::cpu::{StateLooks, ThreadCpu};
 use crate::guard::HUNG;
 use crate::health::{Explanations, Health, Snapshot};
 use crate::pending::{PendingSources, StillPending, waiting_on};
@@ -165,6 +165,8 @@ impl Watchdog {
             .expect("the grader could not start a thread");
         let watched = crate::guard::watch_thread(worker.thread().id());
         let started = Instant::now();
+        let mut thread_cpu = None;
+        let mut looks = StateLooks::default();
         loop {
             match finished.recv_timeout(LOOK_EVERY) {
                 Ok(value) => return Ok(value),
@@ -175,10 +177,16 @@ impl Watchdog {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
             let waited = started.elapsed();
+            if thread_cpu.is_none() {
+                thread_cpu = cpu_rx.try_recv().ok().flatten();
+            }
+            if let Some(cpu) = &thread_cpu {
+                looks.look(cpu);
+            }
             let snapshot = self.snapshot(worker.thread().id());
             let verdict = if waited >= self.limit {
-                let cpu = cpu_rx.try_recv().ok().flatten().and_then(|t| t.used());
-                Some(self.limit_verdict(&snapshot, waited, cpu))
+                let cpu = thread_cpu.and_then(|t| t.used());
+                Some(self.limit_verdict(&snapshot, waited, cpu, looks))
             } else {
                 snapshot
                     .stuck(HUNG, self.allow_blocking, self.allow_busy, false)
@@ -232,6 +240,7 @@ impl Watchdog {
         snapshot: &Snapshot,
         waited: Duration,
         cpu: Option<Duration>,
+        looks: StateLooks,
     ) -> String {
         if let Some(stuck) = snapshot.stuck(self.limit / 2, false, false, true) {
             return self.with_pending(stuck.verdict(&self.explanations));
@@ -247,22 +256,24 @@ impl Watchdog {
                 format_duration(in_poll)
             ));
         }
-        if let Some(cpu) = cpu {
-            // A blocked thread uses next to nothing (startup aside, and CPU time comes in 10 ms
-            // ticks); a spinning one more, even when a loaded machine gives it little.
-            let idle = cpu <= Duration::from_millis(20) + waited / 50;
-            if !idle {
+        // Whether the stuck thread was runnable (spinning) or asleep in the kernel (blocked, or
+        // waiting for a wake-up), from its state at each look: a loaded machine gives a
+        // spinning thread little CPU, but it stays runnable.
+        match looks.mostly_asleep() {
+            Some(false) => {
+                let cpu = cpu.map_or(String::new(), |cpu| {
+                    format!(" ({} of CPU)", format_duration(cpu))
+                });
                 verdict.push_str(&format!(
-                    "; its thread was busy on the CPU for {} of them: a loop that never waits, \
-                     such as a task that wakes itself or spins on a flag",
-                    format_duration(cpu)
+                    "; its thread was busy on the CPU{cpu}: a loop that never waits, such as a \
+                     task that wakes itself or spins on a flag"
                 ));
-            } else {
-                verdict.push_str(
-                    "; its thread sat idle: blocked (a lock, a join, a block_on) or waiting \
-                     for a wake-up that never came",
-                );
             }
+            Some(true) => verdict.push_str(
+                "; its thread sat idle: blocked (a lock, a join, a block_on) or waiting for a \
+                 wake-up that never came",
+            ),
+            None => {}
         }
         verdict.push_str(&waiting_on(&self.sources.describe(true)));
         verdict.push(')');

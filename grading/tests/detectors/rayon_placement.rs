@@ -71,13 +71,14 @@ fn parallel_work_meets_at_the_rendezvous() {
 fn cpu_work_on_the_runtime_thread_is_named_with_the_stall() {
     let _turn = cpu_turn();
     let (placement, ticks) = real_clock()
+        .limit(Duration::from_secs(20))
         .allow_blocking("this check measures the stall itself, with Placement and a Ticker")
         .run(|| async {
             let placement = Placement::new();
             let ticker = Ticker::start(Duration::from_millis(10));
             tokio::time::sleep(Duration::from_millis(20)).await;
             // Known bad: the hashing runs right inside async code.
-            placement.record(|| compute(Duration::from_millis(200), Duration::from_millis(400)));
+            placement.record(|| compute(Duration::from_millis(80), Duration::from_millis(400)));
             tokio::time::sleep(Duration::from_millis(20)).await;
             (placement, ticker.stop())
         });
@@ -192,8 +193,7 @@ fn child() {
                 pool(2).install(|| {
                     (0..4)
                         .into_par_iter()
-                        .map(|_| spin(Duration::from_millis(100)))
-                        .sum::<u64>()
+                        .for_each(|_| compute(Duration::from_millis(50), Duration::ZERO))
                 })
             });
             cpu.check_not_idle(Duration::from_millis(100), "").unwrap();

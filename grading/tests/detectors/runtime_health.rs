@@ -36,12 +36,16 @@ fn a_blocking_poll_fails_a_run_by_default() {
             std::thread::sleep(Duration::from_millis(700));
         });
     });
+    // 700 ms asleep; a loaded machine may keep the thread from waking up until after HUNG,
+    // and then the poll is named while it runs: the same class, the same words otherwise.
+    assert!(
+        verdict.starts_with("one poll took ")
+            || verdict.starts_with("one poll had not returned after "),
+        "{verdict}"
+    );
     assert_says(
         &verdict,
-        &[
-            "one poll took ",
-            "ms: something inside async code blocked the thread (std::thread::sleep",
-        ],
+        &["something inside async code blocked the thread (std::thread::sleep"],
     );
 }
 
