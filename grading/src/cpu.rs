@@ -41,32 +41,44 @@ impl ThreadCpu {
 /// Repeated looks at a thread's state: whether it was asleep in the kernel (blocked: a lock, a
 /// sleep, I/O) or runnable (running, or waiting for a core). Unlike CPU time, this does not
 /// depend on how loaded the machine is: a spinning thread is runnable in every look, however
-/// little CPU it gets.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// little CPU it gets. Only the latest [`StateLooks::WINDOW`] looks count: what a stuck thread
+/// does now, not how it started.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StateLooks {
-    pub asleep: u32,
-    pub runnable: u32,
+    /// The latest looks, oldest first: `true` for asleep.
+    latest: std::collections::VecDeque<bool>,
 }
 
 impl StateLooks {
+    /// How many of the latest looks count.
+    pub const WINDOW: usize = 20;
+
     /// Looks at `thread` once (nothing is counted where the OS does not tell).
     pub fn look(&mut self, thread: &ThreadCpu) {
-        match thread.is_sleeping() {
-            Some(true) => self.asleep += 1,
-            Some(false) => self.runnable += 1,
-            None => {}
+        if let Some(asleep) = thread.is_sleeping() {
+            self.record(asleep);
         }
     }
 
-    /// `Some(true)` if the thread was asleep in at least four looks out of five, `Some(false)`
-    /// if it was runnable in as many, `None` with fewer than five looks or no clear answer.
+    /// Counts one look.
+    pub fn record(&mut self, asleep: bool) {
+        if self.latest.len() == Self::WINDOW {
+            self.latest.pop_front();
+        }
+        self.latest.push_back(asleep);
+    }
+
+    /// `Some(true)` if the thread was asleep in at least four of five latest looks,
+    /// `Some(false)` if it was runnable in as many, `None` with fewer than five looks or no
+    /// clear answer.
     pub fn mostly_asleep(&self) -> Option<bool> {
-        let looks = self.asleep + self.runnable;
+        let looks = self.latest.len();
+        let asleep = self.latest.iter().filter(|a| **a).count();
         if looks < 5 {
             None
-        } else if self.asleep * 5 >= looks * 4 {
+        } else if asleep * 5 >= looks * 4 {
             Some(true)
-        } else if self.runnable * 5 >= looks * 4 {
+        } else if (looks - asleep) * 5 >= looks * 4 {
             Some(false)
         } else {
             None
@@ -106,12 +118,22 @@ pub(crate) mod tests {
     pub(crate) static SPINNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     #[test]
-    fn a_thread_asleep_in_most_looks_is_asleep() {
-        let looks = |asleep, runnable| StateLooks { asleep, runnable }.mostly_asleep();
-        assert_eq!(looks(9, 1), Some(true));
-        assert_eq!(looks(1, 9), Some(false));
-        assert_eq!(looks(5, 5), None);
-        assert_eq!(looks(2, 0), None);
+    fn a_thread_asleep_in_most_of_the_latest_looks_is_asleep() {
+        let looks = |states: &[bool]| {
+            let mut looks = StateLooks::default();
+            for asleep in states {
+                looks.record(*asleep);
+            }
+            looks.mostly_asleep()
+        };
+        assert_eq!(looks(&[true; 9]), Some(true));
+        assert_eq!(looks(&[false; 9]), Some(false));
+        assert_eq!(looks(&[true, false, true, false, true, false]), None);
+        assert_eq!(looks(&[true, true]), None);
+        // A slow start (runnable, waiting for a core), then stuck asleep: the latest looks count.
+        let mut start_then_stuck = vec![false; 30];
+        start_then_stuck.extend([true; 20]);
+        assert_eq!(looks(&start_then_stuck), Some(true));
     }
 
     #[test]

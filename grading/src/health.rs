@@ -11,7 +11,8 @@
 //! - tokio's `on_thread_park` / `on_thread_unpark` hooks say when each runtime thread last went
 //!   idle. A runtime whose heartbeat answers but whose thread never goes idle is busy: a task
 //!   that wakes itself or spins with `yield_now`. On a paused clock, that also stops virtual
-//!   time. On a multi-thread runtime, a worker that stays busy with its CPU idle is blocked.
+//!   time. On a multi-thread runtime, a worker that stays inside one task, asleep in the
+//!   kernel (its state, looked at every 10 ms), is blocked.
 //!
 //! [`Stuck`] is what was found, and [`Stuck::verdict`] words it, with the grader's own
 //! explanation when it gave one ([`Explanations`]).
@@ -55,7 +56,7 @@ pub enum Stuck {
     },
     /// No task could run for `took`: something held the runtime's thread(s).
     Stalled { took: Duration, ongoing: bool },
-    /// A worker thread of a multi-thread runtime stayed inside one task for `took`, its CPU idle.
+    /// A worker thread of a multi-thread runtime stayed inside one task for `took`, asleep.
     BlockedWorker { took: Duration },
     /// The runtime did not go idle for `took` of real time, though its tasks got their turns.
     Busy {
@@ -120,7 +121,8 @@ impl Stuck {
                 format_duration(*took)
             ),
             Stuck::BlockedWorker { took } => format!(
-                "a worker thread of the runtime was blocked for {} inside one task, its CPU idle",
+                "a worker thread of the runtime was blocked for {} inside one task, asleep \
+                 (waiting, not computing)",
                 format_duration(*took)
             ),
             Stuck::Busy { took, virtual_at } => {

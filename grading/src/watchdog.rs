@@ -186,7 +186,7 @@ impl Watchdog {
             let snapshot = self.snapshot(worker.thread().id());
             let verdict = if waited >= self.limit {
                 let cpu = thread_cpu.and_then(|t| t.used());
-                Some(self.limit_verdict(&snapshot, waited, cpu, looks))
+                Some(self.limit_verdict(&snapshot, waited, cpu, &looks))
             } else {
                 snapshot
                     .stuck(HUNG, self.allow_blocking, self.allow_busy, false)
@@ -240,7 +240,7 @@ impl Watchdog {
         snapshot: &Snapshot,
         waited: Duration,
         cpu: Option<Duration>,
-        looks: StateLooks,
+        looks: &StateLooks,
     ) -> String {
         if let Some(stuck) = snapshot.stuck(self.limit / 2, false, false, true) {
             return self.with_pending(stuck.verdict(&self.explanations));
