@@ -180,7 +180,13 @@ impl Watchdog {
             if thread_cpu.is_none() {
                 thread_cpu = cpu_rx.try_recv().ok().flatten();
             }
-            if let Some(cpu) = &thread_cpu {
+            // Look while no ping of the heartbeat is outstanding: a thread woken to answer one
+            // is runnable for a moment (longer on a loaded machine) whatever it does otherwise.
+            let pinged = self
+                .health
+                .as_ref()
+                .is_some_and(|health| health.inner().stall_now().is_some());
+            if let (Some(cpu), false) = (&thread_cpu, pinged) {
                 looks.look(cpu);
             }
             let snapshot = self.snapshot(worker.thread().id());
