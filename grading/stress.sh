@@ -7,11 +7,16 @@
 #   grading/stress.sh --course [RUNS] [LOADERS]   the course instead (default 3 runs): every
 #                                                 solution, exercise and wrong fix, graded by
 #                                                 `asynclings verify --solutions` and `dev check`
+#                                                 (which fails if a wrong fix is rejected for
+#                                                 another reason than its `// expect` names)
 #
 # Exit status 0 only if every run passed. The background load is started here and stopped on
 # exit (by process id).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# As in a grade (asynclings sets it from ASYNCLINGS_BACKTRACE, "0" by default): resolving
+# backtraces would stall the runtimes under test.
+export RUST_BACKTRACE=0
 
 course=false
 if [ "${1:-}" = "--course" ]; then
@@ -21,10 +26,17 @@ fi
 runs=${1:-$($course && echo 3 || echo 50)}
 loaders=${2:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
 
+figures() {
+    # The figures good fixtures and passing runs logged, in ms: the largest of each kind.
+    awk '{ if ($2 > max[$1]) max[$1] = $2; n[$1]++ }
+         END { for (k in max) printf "  %-18s max %8.3f ms over %d samples\n", k, max[k], n[k] }' "$1" | sort
+}
+
 if $course; then
     cargo build -q
+    log=$(mktemp)
     pids=()
-    trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done' EXIT
+    trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -f "$log"' EXIT
     for _ in $(seq "$loaders"); do
         yes >/dev/null &
         pids+=("$!")
@@ -35,7 +47,7 @@ if $course; then
         for command in "verify --solutions" "dev check"; do
             started=$(date +%s)
             # shellcheck disable=SC2086
-            if out=$(./target/debug/asynclings $command 2>&1); then
+            if out=$(ASYNCLINGS_STRESS_LOG="$log" ./target/debug/asynclings $command 2>&1); then
                 echo "run $run: asynclings $command: ok in $(( $(date +%s) - started )) s"
             else
                 failed=$((failed + 1))
@@ -45,6 +57,8 @@ if $course; then
         done
     done
     echo "$runs course run(s) under load: $failed failed"
+    echo "figures of the checks that passed (Run: longest poll, largest stall, longest busy stretch):"
+    figures "$log"
     [ "$failed" -eq 0 ]
     exit
 fi
@@ -75,7 +89,8 @@ for run in $(seq "$runs"); do
         if ! out=$(ASYNCLINGS_STRESS_LOG="$log" "$binary" -q 2>&1); then
             failed_runs=$((failed_runs + 1))
             echo "run $run: $(basename "$binary") FAILED" >&2
-            echo "$out" | grep -E '^(test .* FAILED|---- )|panicked at' -A3 >>"$failures" || true
+            echo "$out" | grep -E '^(test .* FAILED|---- )|^    [a-z_]+::[a-z_:]+$|panicked at' -A3 \
+                >>"$failures" || true
         fi
     done
     printf '\rrun %d/%d' "$run" "$runs"
@@ -85,9 +100,7 @@ tests=$(for binary in $binaries; do "$binary" --list 2>/dev/null | grep -c ': te
     | awk '{ s += $1 } END { print s }')
 echo "$runs runs of $tests tests in $(( $(date +%s) - started )) s: $failed_runs failed run(s)"
 
-# The figures good fixtures logged, in ms: the largest of each kind.
-awk '{ if ($2 > max[$1]) max[$1] = $2; n[$1]++ }
-     END { for (k in max) printf "  %-16s max %8.3f ms over %d samples\n", k, max[k], n[k] }' "$log" | sort
+figures "$log"
 
 if [ "$failed_runs" -gt 0 ]; then
     echo "failures:" >&2

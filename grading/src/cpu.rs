@@ -27,6 +27,63 @@ impl ThreadCpu {
     pub fn used(&self) -> Option<Duration> {
         cpu_of(&format!("/proc/self/task/{}/stat", self.tid))
     }
+
+    /// Whether the thread is asleep in the kernel right now (waiting on a lock, a condition
+    /// variable, a sleep, I/O), as opposed to running or waiting for a core. `None` where the
+    /// OS does not tell.
+    pub fn is_sleeping(&self) -> Option<bool> {
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{}/stat", self.tid)).ok()?;
+        let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
+        Some(matches!(state, "S" | "D"))
+    }
+}
+
+/// Repeated looks at a thread's state: whether it was asleep in the kernel (blocked: a lock, a
+/// sleep, I/O) or runnable (running, or waiting for a core). Unlike CPU time, this does not
+/// depend on how loaded the machine is: a spinning thread is runnable in every look, however
+/// little CPU it gets. Only the latest [`StateLooks::WINDOW`] looks count: what a stuck thread
+/// does now, not how it started.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StateLooks {
+    /// The latest looks, oldest first: `true` for asleep.
+    latest: std::collections::VecDeque<bool>,
+}
+
+impl StateLooks {
+    /// How many of the latest looks count.
+    pub const WINDOW: usize = 20;
+
+    /// Looks at `thread` once (nothing is counted where the OS does not tell).
+    pub fn look(&mut self, thread: &ThreadCpu) {
+        if let Some(asleep) = thread.is_sleeping() {
+            self.record(asleep);
+        }
+    }
+
+    /// Counts one look.
+    pub fn record(&mut self, asleep: bool) {
+        if self.latest.len() == Self::WINDOW {
+            self.latest.pop_front();
+        }
+        self.latest.push_back(asleep);
+    }
+
+    /// `Some(true)` if the thread was asleep in at least four of five latest looks,
+    /// `Some(false)` if it was runnable in as many, `None` with fewer than five looks or no
+    /// clear answer.
+    pub fn mostly_asleep(&self) -> Option<bool> {
+        let looks = self.latest.len();
+        let asleep = self.latest.iter().filter(|a| **a).count();
+        if looks < 5 {
+            None
+        } else if asleep * 5 >= looks * 4 {
+            Some(true)
+        } else if (looks - asleep) * 5 >= looks * 4 {
+            Some(false)
+        } else {
+            None
+        }
+    }
 }
 
 /// CPU time (user + system) used by the whole process so far, all threads together.
@@ -47,13 +104,10 @@ fn cpu_of(stat_file: &str) -> Option<Duration> {
     ))
 }
 
-/// A duration for a verdict: "840 ms" below a second, "2.00 s" from a second on.
+/// A duration for a verdict: "840 ms" below a second, "2.00 s" from a second on (the same as
+/// [`crate::units::format_duration`], which graders should use).
 pub fn seconds(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{} ms", duration.as_millis())
-    } else {
-        format!("{:.2} s", duration.as_secs_f64())
-    }
+    crate::units::format_duration(duration)
 }
 
 #[cfg(test)]
@@ -62,6 +116,25 @@ pub(crate) mod tests {
 
     /// Unit tests that spin take turns, so that each gets its share of the CPU.
     pub(crate) static SPINNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+    #[test]
+    fn a_thread_asleep_in_most_of_the_latest_looks_is_asleep() {
+        let looks = |states: &[bool]| {
+            let mut looks = StateLooks::default();
+            for asleep in states {
+                looks.record(*asleep);
+            }
+            looks.mostly_asleep()
+        };
+        assert_eq!(looks(&[true; 9]), Some(true));
+        assert_eq!(looks(&[false; 9]), Some(false));
+        assert_eq!(looks(&[true, false, true, false, true, false]), None);
+        assert_eq!(looks(&[true, true]), None);
+        // A slow start (runnable, waiting for a core), then stuck asleep: the latest looks count.
+        let mut start_then_stuck = vec![false; 30];
+        start_then_stuck.extend([true; 20]);
+        assert_eq!(looks(&start_then_stuck), Some(true));
+    }
 
     #[test]
     fn formats_durations_for_people() {

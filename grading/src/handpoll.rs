@@ -3,14 +3,23 @@
 //!
 //! Each check returns `Err(verdict)` with the mistake, a measured figure and the grader's
 //! `fix` (the exercise's words for the way out), so that a grader can add context or panic
-//! with it as it is (`.unwrap_or_else(|v| panic!("{v}"))`, or the `assert_*` twins).
+//! with it as it is (`.unwrap_or_else(|v| panic!("{v}"))`).
+//!
+//! Every poll runs under the process-wide guard ([`crate::guard`]): a poll that never returns
+//! (a `Condvar` wait, a `block_on`, a join inside `poll`) ends the check after
+//! [`crate::guard::HUNG`] with "a poll of Parcel had not returned after 1.00 s: it blocked the
+//! thread (...); `blocking_fix`".
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::blocking::BLOCKING_POLL;
+use crate::guard::{HAND_POLL_CAUSES, HAND_POLL_FIX, guarded, short_type_name};
+use crate::units::format_duration;
 use crate::wakers::CountingWaker;
 
 /// What the latest poll did.
@@ -39,6 +48,11 @@ pub struct HandPoll<F: Future> {
     wakers: Vec<CountingWaker>,
     polls: usize,
     last: PollRecord,
+    /// Wake counts right after the latest poll: of its waker, and of all earlier ones.
+    baseline: (usize, usize),
+    longest: Duration,
+    name: Arc<str>,
+    blocking_fix: Arc<str>,
 }
 
 /// What [`HandPoll::drive`] saw while playing executor.
@@ -62,7 +76,24 @@ impl<F: Future> HandPoll<F> {
             wakers: vec![CountingWaker::new()],
             polls: 0,
             last: PollRecord::default(),
+            baseline: (0, 0),
+            longest: Duration::ZERO,
+            name: short_type_name::<F>(),
+            blocking_fix: Arc::from(HAND_POLL_FIX),
         }
+    }
+
+    /// The future's name in verdicts (default: its type's name, "Parcel").
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Arc::from(name);
+        self
+    }
+
+    /// The way out when a poll blocks (default: "return Pending at once and let the event
+    /// wake the task").
+    pub fn blocking_fix(mut self, fix: &str) -> Self {
+        self.blocking_fix = Arc::from(fix);
+        self
     }
 
     /// Polls once with the current waker.
@@ -70,9 +101,20 @@ impl<F: Future> HandPoll<F> {
         let waker = self.wakers.last().expect("there is always a waker");
         let wakes_before = waker.wake_count();
         let started = Instant::now();
-        let result = self.future.as_mut().poll(&mut waker.context());
+        let future = self.future.as_mut();
+        let result = guarded(&self.name, &self.blocking_fix, || {
+            future.poll(&mut waker.context())
+        });
         let took = started.elapsed();
+        self.longest = self.longest.max(took);
         self.polls += 1;
+        self.baseline = (
+            waker.wake_count(),
+            self.wakers[..self.wakers.len() - 1]
+                .iter()
+                .map(CountingWaker::wake_count)
+                .sum(),
+        );
         self.last = PollRecord {
             ready: result.is_ready(),
             woke_itself: waker.wake_count() - wakes_before,
@@ -110,6 +152,19 @@ impl<F: Future> HandPoll<F> {
     /// The future, to poll it some other way.
     pub fn future(&mut self) -> Pin<&mut F> {
         self.future.as_mut()
+    }
+
+    /// `Err(verdict)` if a poll so far took [`BLOCKING_POLL`] or more: "a poll of Parcel took
+    /// 1.20 s: it blocked the thread (...); `fix`".
+    pub fn check_no_blocking(&self, fix: &str) -> Result<(), String> {
+        if self.longest < BLOCKING_POLL {
+            return Ok(());
+        }
+        Err(format!(
+            "a poll of {} took {}: it blocked the thread ({HAND_POLL_CAUSES}); {fix}",
+            self.name,
+            format_duration(self.longest)
+        ))
     }
 
     /// After a `Pending` poll: did it leave a copy of its waker somewhere?
@@ -161,6 +216,22 @@ impl<F: Future> HandPoll<F> {
         while self.waker().wake_count() == before && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(1));
         }
+        self.woken_verdict(event_name, (before, earlier_before), fix)
+    }
+
+    /// After an event that already happened (a timer advanced, a thread joined): was the
+    /// waker of the latest poll woken since that poll? The verdicts are those of
+    /// [`HandPoll::check_woken_by`].
+    pub fn check_woken_since_poll(&self, event_name: &str, fix: &str) -> Result<(), String> {
+        self.woken_verdict(event_name, self.baseline, fix)
+    }
+
+    fn woken_verdict(
+        &self,
+        event_name: &str,
+        (before, earlier_before): (usize, usize),
+        fix: &str,
+    ) -> Result<(), String> {
         if self.waker().wake_count() > before {
             return Ok(());
         }
@@ -207,7 +278,13 @@ impl<F: Future> HandPoll<F> {
     pub fn follow_wakes(&mut self, patience: Duration) -> (Option<F::Output>, usize) {
         let seen = self.waker().wake_count() - self.last.woke_itself;
         let waker = self.wakers.last().expect("there is always a waker");
-        let (output, polls) = follow_wakes(self.future.as_mut(), waker, seen, patience);
+        let (output, polls) = follow_wakes_guarded(
+            self.future.as_mut(),
+            waker,
+            seen,
+            patience,
+            (&self.name, &self.blocking_fix),
+        );
         self.polls += polls;
         (output, polls)
     }
@@ -257,10 +334,22 @@ impl<F: Future> HandPoll<F> {
 /// threads. `seen` is the wake count before that `Pending` poll, so a wake-up that came during
 /// or after it counts. Returns the output, if any, and how many polls were made here.
 pub fn follow_wakes<F: Future + ?Sized>(
+    future: Pin<&mut F>,
+    waker: &CountingWaker,
+    seen: usize,
+    patience: Duration,
+) -> (Option<F::Output>, usize) {
+    let name = short_type_name::<F>();
+    let fix: Arc<str> = Arc::from(HAND_POLL_FIX);
+    follow_wakes_guarded(future, waker, seen, patience, (&name, &fix))
+}
+
+fn follow_wakes_guarded<F: Future + ?Sized>(
     mut future: Pin<&mut F>,
     waker: &CountingWaker,
     mut seen: usize,
     patience: Duration,
+    (name, fix): (&Arc<str>, &Arc<str>),
 ) -> (Option<F::Output>, usize) {
     let deadline = Instant::now() + patience;
     let mut polls = 0;
@@ -273,7 +362,8 @@ pub fn follow_wakes<F: Future + ?Sized>(
         }
         seen = waker.wake_count();
         polls += 1;
-        if let Poll::Ready(output) = future.as_mut().poll(&mut waker.context()) {
+        let this_poll = future.as_mut();
+        if let Poll::Ready(output) = guarded(name, fix, || this_poll.poll(&mut waker.context())) {
             return (Some(output), polls);
         }
     }

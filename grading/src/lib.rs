@@ -7,10 +7,14 @@
 //!
 //! | mistake | helper |
 //! |---|---|
-//! | blocking inside async code | [`blocking::watch_polls`], [`blocking::Ticker`], [`poll::poll_timed`] |
+//! | blocking, stalls and busy loops anywhere on the runtime | [`runtime::Run`] by default ([`health`]); [`health::watch_runtime`] in a `#[tokio::test]` |
+//! | blocking inside one future, measured | [`blocking::watch_polls`], [`blocking::Ticker`], [`poll::poll_timed`] |
+//! | a poll made by hand that never returns | every hand poll, by default ([`guard`]) |
 //! | wakers: none kept, never woken, self-wake, stale | [`handpoll::HandPoll`], [`wakers::CountingWaker`] |
+//! | woke the task before the result was stored | [`eager::EagerPoll`] |
 //! | a future that can never complete | [`runtime::Run::would_hang_after`], [`runtime::settle`] |
-//! | sequential where concurrent was meant | [`timeline::Timeline`] |
+//! | sequential where concurrent was meant, bounded concurrency | [`timeline::Timeline`] |
+//! | cancelled (dropped while pending) or left running | [`watchdog::Probes`] outcomes |
 //! | rayon: not parallel, CPU work on the runtime, blocking in the pool | [`parallel`] |
 //! | deadlocks and blocked threads | [`watchdog::Watchdog`], [`watchdog::Probes`], [`runtime::Run`] |
 //! | panics in spawned tasks | [`panics::TaskPanics`] (built into [`runtime::Run`]) |
@@ -19,13 +23,18 @@
 
 pub mod blocking;
 pub mod cpu;
+pub mod eager;
+pub mod guard;
 pub mod handpoll;
+pub mod health;
 pub mod panics;
 pub mod parallel;
+pub mod pending;
 pub mod poll;
 pub mod runtime;
 pub mod sync;
 pub mod timeline;
+pub mod units;
 pub mod wakers;
 pub mod watchdog;
 
@@ -35,13 +44,18 @@ pub mod prelude {
         BLOCKING_FIX, BLOCKING_POLL, PollStopwatch, RUNTIME_STALL, Ticker, blocking_poll_verdict,
         watch_polls,
     };
+    pub use crate::eager::EagerPoll;
+    pub use crate::guard::HUNG;
     pub use crate::handpoll::{HandPoll, follow_wakes};
+    pub use crate::health::{RUNTIME_BUSY, RuntimeWatch, Stuck, watch_runtime};
     pub use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
     pub use crate::parallel::{Placement, Rendezvous, cpu_while, mark_runtime_thread};
+    pub use crate::pending::StillPending;
     pub use crate::poll::{PollTiming, poll_once, poll_timed};
     pub use crate::runtime::{Run, Settled, paused_clock, real_clock, settle};
     pub use crate::sync::{Gate, GatedJobs, wait_until};
-    pub use crate::timeline::{Expected, Timeline};
+    pub use crate::timeline::{Expected, Span, Timeline};
+    pub use crate::units::{format_duration, format_seconds, polled_times};
     pub use crate::wakers::CountingWaker;
-    pub use crate::watchdog::{DEADLOCK, Probes, Watchdog, run_with_watchdog};
+    pub use crate::watchdog::{DEADLOCK, ProbeOutcome, Probes, Watchdog, run_with_watchdog};
 }

@@ -6,6 +6,11 @@
 //! that handle loses the panic, and a check may pass or fail for the wrong reason.
 //! [`TaskPanics`] records every panic raised inside a tokio task on the threads it watches, so
 //! a check can fail with the task's own message.
+//!
+//! The same hook keeps repeated panics quiet: a panic with the message and location of an
+//! earlier one is counted, not printed (a loop that catches a panic on every round would
+//! otherwise print megabytes and drown the check's own verdict), and [`flush_repeats`] prints
+//! one line with the count.
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -72,12 +77,21 @@ thread_local! {
 
 static HOOK: Once = Once::new();
 
+/// Panics seen so far: (message, location) and how many repeats were not printed.
+static SEEN: Mutex<Vec<(String, String, usize)>> = Mutex::new(Vec::new());
+
 /// Installs (once per process) a panic hook that records panics inside tokio tasks on watched
-/// threads, then runs the hook that was there before (which prints the panic as usual).
-fn install_hook() {
+/// threads, then runs the hook that was there before (which prints the panic as usual), unless
+/// the same panic was printed before: repeats are only counted (see [`flush_repeats`]).
+pub(crate) fn install_hook() {
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            // A thread a watchdog gave up on (a loop that catches its own panics, say) has its
+            // verdict already: what it does next is noise.
+            if crate::guard::this_thread_is_abandoned() {
+                return;
+            }
             if tokio::task::try_id().is_some() {
                 let _ = COLLECTOR.try_with(|collector| {
                     if let Ok(collector) = collector.try_borrow()
@@ -95,9 +109,68 @@ fn install_hook() {
                     }
                 });
             }
-            previous(info);
+            let message = panic_message(info.payload()).to_owned();
+            let location = info
+                .location()
+                .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                .unwrap_or_default();
+            if let Ok(mut seen) = SEEN.lock() {
+                if let Some(earlier) = seen
+                    .iter_mut()
+                    .find(|(m, l, _)| *m == message && *l == location)
+                {
+                    earlier.2 += 1;
+                    return;
+                }
+                seen.push((message.clone(), location.clone(), 0));
+            }
+            if wants_backtraces() {
+                previous(info);
+            } else {
+                print_without_backtrace(&message, &location);
+            }
         }));
     });
+}
+
+/// Whether `RUST_BACKTRACE` asks for backtraces (asynclings sets it from
+/// `ASYNCLINGS_BACKTRACE`, "0" by default): then the standard hook prints, backtrace and all.
+fn wants_backtraces() -> bool {
+    std::env::var("RUST_BACKTRACE").is_ok_and(|value| value != "0")
+}
+
+/// Prints a panic in the standard hook's format, without resolving a backtrace (which can take
+/// long enough on a loaded machine to stall a runtime for no reason).
+fn print_without_backtrace(message: &str, location: &str) {
+    let thread = std::thread::current();
+    let name = thread.name().unwrap_or("<unnamed>");
+    let message = if message.is_empty() {
+        "Box<dyn Any>"
+    } else {
+        message
+    };
+    // One write, so that panics of several threads do not interleave line by line; through
+    // eprint!, so that a test harness capturing output captures it.
+    eprint!(
+        "\nthread '{name}' panicked at {location}:\n{message}\nnote: run with \
+         `RUST_BACKTRACE=1` environment variable to display a backtrace\n"
+    );
+}
+
+/// Prints one line per panic that repeated since the last call: "(the panic at src/x.rs:3:9,
+/// "…", happened 4211 more times; repeats are not printed)".
+pub fn flush_repeats() {
+    let Ok(mut seen) = SEEN.lock() else { return };
+    for (message, location, repeats) in seen.iter_mut() {
+        if *repeats > 0 {
+            let first_line = message.lines().next().unwrap_or_default();
+            eprintln!(
+                "(the panic at {location}, \"{first_line}\", happened {repeats} more time(s); \
+                 repeats are not printed)"
+            );
+            *repeats = 0;
+        }
+    }
 }
 
 /// Records the panics of tokio tasks that run on the threads it watches.

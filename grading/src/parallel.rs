@@ -17,7 +17,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
-use crate::cpu::{process_cpu, seconds};
+use crate::cpu::{ThreadCpu, process_cpu, seconds};
 
 thread_local! {
     static RUNTIME_THREAD: Cell<bool> = const { Cell::new(false) };
@@ -59,6 +59,9 @@ pub struct Call {
     pub kind: ThreadKind,
     pub thread: ThreadId,
     pub took: Duration,
+    /// CPU time the call's thread used meanwhile, where the OS tells (Linux): about `took` for
+    /// a computation, next to nothing for a call that waited (blocking I/O, a sleep, a lock).
+    pub cpu: Option<Duration>,
 }
 
 /// Records where the work the grader hands out runs. Clone it into the work closures.
@@ -110,12 +113,20 @@ impl Placement {
     /// Runs `work`, recording where it ran and how long it took.
     pub fn record<T>(&self, work: impl FnOnce() -> T) -> T {
         let kind = self.kind_here();
+        let me = ThreadCpu::current();
+        let cpu_before = me.and_then(|t| t.used());
         let started = Instant::now();
         let output = work();
+        let took = started.elapsed();
+        let cpu = match (cpu_before, me.and_then(|t| t.used())) {
+            (Some(before), Some(after)) => Some(after.saturating_sub(before)),
+            _ => None,
+        };
         let call = Call {
             kind,
             thread: thread::current().id(),
-            took: started.elapsed(),
+            took,
+            cpu,
         };
         self.calls
             .lock()
@@ -145,17 +156,42 @@ impl Placement {
         matching.fold((0, Duration::ZERO), |(n, total), c| (n + 1, total + c.took))
     }
 
-    /// CPU work must not run on the runtime's thread: there it stalls every other task for as
-    /// long as it runs.
+    /// Work must not run on the runtime's thread: there it stalls every other task for as long
+    /// as it runs. The verdict says what was measured: "CPU work" when the calls used 50 ms of
+    /// CPU or more, "blocking calls" when their thread hardly used any (a tick of 10 ms, or 2 %
+    /// of their time: blocking I/O, a sleep, a lock), "work" in between, when the calls were too
+    /// short to tell (under 100 ms: CPU time is counted in 10 ms ticks) or the OS does not tell.
     pub fn check_off_runtime(&self, fix: &str) -> Result<(), String> {
-        let (on_runtime, stalled) = self.of_kind(|k| k == ThreadKind::Runtime);
-        if on_runtime == 0 {
+        let calls = self.calls();
+        let on_runtime: Vec<&Call> = calls
+            .iter()
+            .filter(|c| c.kind == ThreadKind::Runtime)
+            .collect();
+        if on_runtime.is_empty() {
             return Ok(());
         }
+        let stalled: Duration = on_runtime.iter().map(|c| c.took).sum();
+        let cpu: Option<Duration> = on_runtime.iter().map(|c| c.cpu).sum();
+        let what = match cpu {
+            // CPU time comes in 10 ms ticks, and a loaded machine stretches a computation's
+            // wall-clock time: judge by the CPU used, not by its share of the wall clock.
+            Some(cpu) if stalled >= Duration::from_millis(100) => {
+                if cpu >= Duration::from_millis(50) {
+                    "CPU work"
+                } else if cpu <= Duration::from_millis(10).max(stalled / 50) {
+                    "blocking calls (the thread waited, it did not compute: blocking I/O, a \
+                     sleep, a lock)"
+                } else {
+                    "work"
+                }
+            }
+            _ => "work",
+        };
         Err(format!(
-            "CPU work ran on the tokio runtime's thread ({on_runtime} of {} call(s)) and stalled \
-             the runtime for {} ms: no other task could run meanwhile; {fix}",
-            self.calls().len(),
+            "{what} ran on the tokio runtime's thread ({} of {} call(s)) and stalled the runtime \
+             for {} ms: no other task could run meanwhile; {fix}",
+            on_runtime.len(),
+            calls.len(),
             stalled.as_millis()
         ))
     }
@@ -334,11 +370,16 @@ pub fn cpu_while<T>(work: impl FnOnce() -> T) -> (T, CpuUse) {
 
 impl CpuUse {
     /// Pool starvation seen from outside, for work the grader cannot instrument: the work took
-    /// at least `min_wall` yet the process hardly used the CPU (under a tenth of one core), so
-    /// its threads were asleep or blocked rather than computing.
+    /// at least `min_wall` yet the process hardly used the CPU (a 10 ms tick, or 2 % of the
+    /// time, at most), so its threads were asleep or blocked rather than computing. Give the
+    /// work 100 ms of CPU or more. It counts the whole process's CPU: in a grade, each check is
+    /// a process of its own.
     pub fn check_not_idle(&self, min_wall: Duration, fix: &str) -> Result<(), String> {
         let Some(cpu) = self.cpu else { return Ok(()) };
-        if self.wall < min_wall || cpu.as_secs_f64() >= self.wall.as_secs_f64() * 0.1 {
+        // Sleeping or blocked threads use next to nothing (10 ms ticks, 2 % of the time at
+        // most); a computation uses the CPU it needs, however much a loaded machine stretches
+        // its wall-clock time.
+        if self.wall < min_wall || cpu > Duration::from_millis(10).max(self.wall / 50) {
             return Ok(());
         }
         Err(format!(

@@ -1,13 +1,20 @@
-//! Polling a future by hand, one step at a time.
+//! Polling a future by hand, one step at a time, under the process-wide guard
+//! ([`crate::guard`]): a poll that never returns ends the check with the blocking verdict.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use crate::guard::{HAND_POLL_FIX, guarded, short_type_name};
+
 /// Polls `future` once with `waker`.
 pub fn poll_once<F: Future + ?Sized>(future: Pin<&mut F>, waker: &Waker) -> Poll<F::Output> {
-    future.poll(&mut Context::from_waker(waker))
+    let fix: Arc<str> = Arc::from(HAND_POLL_FIX);
+    guarded(&short_type_name::<F>(), &fix, || {
+        future.poll(&mut Context::from_waker(waker))
+    })
 }
 
 /// What one poll returned and how long it held the thread.

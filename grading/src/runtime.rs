@@ -32,11 +32,12 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::blocking::PollStopwatch;
-use crate::cpu::seconds;
+use crate::health::{Explanations, Health};
 use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
 use crate::parallel::mark_runtime_thread;
-use crate::watchdog::{DEADLOCK, Probes, Watchdog};
+use crate::pending::{PendingSources, StillPending};
+use crate::units::{format_duration as seconds, polled_times};
+use crate::watchdog::{DEADLOCK, Watchdog};
 
 type Explain = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
@@ -77,11 +78,17 @@ impl<T> Settled<T> {
 
     /// Why it did not complete (empty for `Ready`).
     pub fn verdict(&self, fix: &str) -> String {
+        self.verdict_naming(fix, &[])
+    }
+
+    /// Like [`Settled::verdict`], also naming what was still pending (probes, timeline lanes).
+    pub fn verdict_naming(&self, fix: &str, pending: &[String]) -> String {
+        let waiting = crate::pending::waiting_on(pending);
         match *self {
             Settled::Ready { .. } => String::new(),
             Settled::BusyLoop { polls, took } => format!(
                 "busy loop: polled {polls} times at {} of virtual time without finishing, waking \
-                 itself on every poll, so time could not move on; {fix}",
+                 itself on every poll, so time could not move on{waiting}; {fix}",
                 seconds(took)
             ),
             Settled::WouldHang {
@@ -89,14 +96,11 @@ impl<T> Settled<T> {
                 last_poll_at,
                 horizon,
             } => {
-                let polled = match polls {
-                    1 => "polled once".to_owned(),
-                    n => format!("polled {n} times"),
-                };
+                let polled = polled_times(polls);
                 if horizon.saturating_sub(last_poll_at) >= horizon / 2 {
                     format!(
                         "would wait forever: nothing can wake it ({polled}; after its last poll, \
-                         at {} of virtual time, nothing woke it in the {} since); {fix}",
+                         at {} of virtual time, nothing woke it in the {} since{waiting}); {fix}",
                         seconds(last_poll_at),
                         seconds(horizon.saturating_sub(last_poll_at))
                     )
@@ -104,7 +108,7 @@ impl<T> Settled<T> {
                     format!(
                         "would wait forever: still not finished after {} of virtual time, though \
                          it was {polled} (the last at {}): it keeps waiting for something that \
-                         never happens; {fix}",
+                         never happens{waiting}; {fix}",
                         seconds(horizon),
                         seconds(last_poll_at)
                     )
@@ -122,6 +126,17 @@ pub async fn settle<F: Future>(
     horizon: Duration,
     poll_cap: usize,
 ) -> Settled<F::Output> {
+    settle_naming(future, horizon, poll_cap, &Vec::new).await.0
+}
+
+/// [`settle`], also describing (with `pending`) what was still pending when it gave up, while
+/// the future is still alive.
+async fn settle_naming<F: Future>(
+    future: F,
+    horizon: Duration,
+    poll_cap: usize,
+    pending: &dyn Fn() -> Vec<String>,
+) -> (Settled<F::Output>, Vec<String>) {
     let started = Instant::now();
     let mut future = pin!(future);
     let flag = Arc::new(WakeFlag {
@@ -161,17 +176,37 @@ pub async fn settle<F: Future>(
     };
     let took = started.elapsed();
     match outcome {
-        Some(Some(output)) => Settled::Ready {
-            output,
-            polls,
-            took,
-        },
-        Some(None) => Settled::BusyLoop { polls, took },
-        None => Settled::WouldHang {
-            polls,
-            last_poll_at: last_poll - started,
-            horizon,
-        },
+        Some(Some(output)) => (
+            Settled::Ready {
+                output,
+                polls,
+                took,
+            },
+            Vec::new(),
+        ),
+        Some(None) => (Settled::BusyLoop { polls, took }, pending()),
+        None => (
+            Settled::WouldHang {
+                polls,
+                last_poll_at: last_poll - started,
+                horizon,
+            },
+            pending(),
+        ),
+    }
+}
+
+/// On a multi-thread runtime, waits (at most a second) until every worker has gone idle once:
+/// from then on, the park hooks know each worker's busy stretches (a worker that picked up a
+/// task before its first park would not be watched).
+async fn all_workers_parked_once() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let until = std::time::Instant::now() + Duration::from_secs(1);
+    while (0..metrics.num_workers()).any(|w| metrics.worker_park_unpark_count(w) == 0)
+        && std::time::Instant::now() < until
+    {
+        tokio::task::yield_now().await;
+        std::thread::sleep(Duration::from_millis(1));
     }
 }
 
@@ -202,6 +237,18 @@ impl Wake for WakeFlag {
 /// A fresh runtime for one check, run on a watched thread. Start from [`paused_clock`] or
 /// [`real_clock`].
 ///
+/// By default it fails the check, with a verdict that names the mistake, when
+/// - a poll of the future under test takes [`crate::blocking::BLOCKING_POLL`] or more, or any
+///   task holds the runtime so that no other task can run for
+///   [`crate::blocking::RUNTIME_STALL`] or more (blocking, wherever it happens);
+/// - the runtime never goes idle for [`crate::health::RUNTIME_BUSY`] (a busy loop);
+/// - nothing finishes within the limit (a deadlock, a task never woken), naming what was still
+///   pending ([`crate::watchdog::Probes`], [`crate::timeline::Timeline`] lanes);
+/// - a spawned task panicked and nobody noticed.
+///
+/// A poll that never returns is reported after [`crate::guard::HUNG`], not at the limit. See
+/// [`crate::health`] for how the runtime is watched without moving virtual time.
+///
 /// ```
 /// # use std::time::Duration;
 /// # use asynclings_grading::runtime::paused_clock;
@@ -216,12 +263,16 @@ pub struct Run {
     paused: bool,
     workers: Option<usize>,
     limit: Duration,
-    on_block: String,
-    probes: Option<Probes>,
+    explanations: Explanations,
+    /// [`Run::on_block`]'s explanation, for the kinds without one of their own.
+    fallback: Option<String>,
+    sources: PendingSources,
     explain: Option<Explain>,
     hang: Option<(Duration, String)>,
     poll_cap: usize,
     task_panics: bool,
+    allow_blocking: Option<String>,
+    allow_busy: Option<String>,
 }
 
 /// A current-thread runtime whose clock starts paused: virtual time jumps ahead whenever every
@@ -239,12 +290,15 @@ pub fn real_clock() -> Run {
         paused: false,
         workers: None,
         limit: Duration::from_secs(3),
-        on_block: DEADLOCK.to_owned(),
-        probes: None,
+        explanations: Explanations::default(),
+        fallback: None,
+        sources: PendingSources::default(),
         explain: None,
         hang: None,
-        poll_cap: 10_000,
+        poll_cap: 1_000,
         task_panics: true,
+        allow_blocking: None,
+        allow_busy: None,
     }
 }
 
@@ -255,16 +309,65 @@ impl Run {
         self
     }
 
-    /// The verdict's explanation when the watchdog fires: the runtime thread blocked for good,
-    /// or the future never finished (default: [`DEADLOCK`]).
+    /// One explanation for every way the check can get stuck (blocked, busy, never woken);
+    /// [`Run::on_blocked`], [`Run::on_busy`] and [`Run::on_never_woken`] word each kind on its
+    /// own, and take precedence. Verdicts add the measured facts in parentheses.
     pub fn on_block(mut self, explanation: &str) -> Self {
-        self.on_block = explanation.to_owned();
+        self.fallback = Some(explanation.to_owned());
         self
     }
 
-    /// On a watchdog timeout, name the probes still pending.
-    pub fn naming(mut self, probes: &Probes) -> Self {
-        self.probes = Some(probes.clone());
+    /// The explanation when a poll blocked the thread (it took too long, or never returned)
+    /// or the runtime stalled: "brew_flat_white blocked the runtime's thread: wait with .await,
+    /// never thread::sleep or block_on inside async code". The verdict adds "(one poll took
+    /// 1.50 s: it blocked the thread)".
+    pub fn on_blocked(mut self, explanation: &str) -> Self {
+        self.explanations.blocked = Some(explanation.to_owned());
+        self
+    }
+
+    /// The explanation when the runtime never went idle (a task that wakes itself or spins
+    /// with `yield_now`; on a paused clock, virtual time cannot move on).
+    pub fn on_busy(mut self, explanation: &str) -> Self {
+        self.explanations.busy = Some(explanation.to_owned());
+        self
+    }
+
+    /// The explanation when the check sat idle until the limit: nothing woke the task (a lost
+    /// wake-up, a deadlock). Default: [`DEADLOCK`].
+    pub fn on_never_woken(mut self, explanation: &str) -> Self {
+        self.explanations.never_woken = Some(explanation.to_owned());
+        self
+    }
+
+    /// Don't fail the check for blocking polls or a stalled runtime: the grader measures
+    /// blocking itself, or the check blocks on purpose. `reason` says why (it is required, so
+    /// that the opt-out is a decision).
+    pub fn allow_blocking(mut self, reason: &str) -> Self {
+        assert!(
+            !reason.trim().is_empty(),
+            "allow_blocking needs the reason the check may block"
+        );
+        self.allow_blocking = Some(reason.to_owned());
+        self
+    }
+
+    /// Don't fail the check because the runtime never went idle (long legitimate CPU work in
+    /// many short polls); `reason` says why.
+    pub fn allow_busy(mut self, reason: &str) -> Self {
+        assert!(
+            !reason.trim().is_empty(),
+            "allow_busy needs the reason the runtime may stay busy"
+        );
+        self.allow_busy = Some(reason.to_owned());
+        self
+    }
+
+    /// Also name what `pending` still waits for ([`crate::watchdog::Probes`] or a
+    /// [`crate::timeline::Timeline`] made outside the run) in would-hang and watchdog
+    /// verdicts. Those made inside the run are named without this.
+    pub fn naming<P: StillPending + Clone + 'static>(self, pending: &P) -> Self {
+        self.sources.add(Box::new(pending.clone()));
         self
     }
 
@@ -286,14 +389,21 @@ impl Run {
         self
     }
 
-    /// How many polls at one instant of virtual time count as a busy loop (default 10 000).
+    /// How many polls at one instant of virtual time count as a busy loop (default 1000: a
+    /// future that waits properly is polled a few times per instant, and a thousand polls take
+    /// well under the second after which the runtime's watchdog would call it busy itself).
     pub fn busy_loop_after(mut self, polls: usize) -> Self {
         self.poll_cap = polls;
         self
     }
 
-    /// A multi-thread runtime with `workers` worker threads instead of a current-thread one.
+    /// A multi-thread runtime with `workers` worker threads instead of a current-thread one
+    /// (real clock only: tokio pauses time on current-thread runtimes only).
     pub fn multi_thread(mut self, workers: usize) -> Self {
+        assert!(
+            !self.paused,
+            "a paused clock needs a current-thread runtime: use real_clock().multi_thread(n)"
+        );
         self.workers = Some(workers);
         self
     }
@@ -326,21 +436,34 @@ impl Run {
             paused,
             workers,
             limit,
-            on_block,
-            probes,
+            mut explanations,
+            fallback,
+            sources,
             explain,
             hang,
             poll_cap,
             task_panics,
+            allow_blocking,
+            allow_busy,
         } = self;
-        let panics = TaskPanics::new();
-        let stopwatch = PollStopwatch::default();
-        let mut watchdog = Watchdog::new(limit, &on_block).timing(&stopwatch);
-        if let Some(probes) = &probes {
-            watchdog = watchdog.naming(probes);
+        for own in [
+            &mut explanations.blocked,
+            &mut explanations.busy,
+            &mut explanations.never_woken,
+        ] {
+            if own.is_none() {
+                own.clone_from(&fallback);
+            }
         }
+        let panics = TaskPanics::new();
+        let health = Health::new(workers.is_some(), paused);
+        let watchdog = Watchdog::new(limit, DEADLOCK)
+            .explanations(explanations.clone())
+            .health(&health, allow_blocking.is_some(), allow_busy.is_some())
+            .sources(&sources);
         let in_thread_panics = panics.clone();
-        let in_thread_stopwatch = stopwatch.clone();
+        let in_thread_health = health.clone();
+        let in_thread_sources = sources.clone();
         let result = watchdog.run(move || {
             let mut builder = match workers {
                 None => tokio::runtime::Builder::new_current_thread(),
@@ -351,25 +474,44 @@ impl Run {
                 }
             };
             // Threads the runtime starts (workers, the blocking pool) are watched for task
-            // panics; the thread that drives `block_on` is watched below.
+            // panics and register what they make with this run; the thread that drives
+            // `block_on` is watched below.
+            let panic_hook = in_thread_panics.thread_start_hook();
+            let sources_hook = in_thread_sources.thread_start_hook();
             let runtime = builder
-                .on_thread_start(in_thread_panics.thread_start_hook())
+                .on_thread_start(move || {
+                    panic_hook();
+                    sources_hook();
+                })
+                .on_thread_park(in_thread_health.park_hook())
+                .on_thread_unpark(in_thread_health.unpark_hook())
                 .enable_all()
                 .start_paused(paused)
                 .build()
                 .expect("the grader could not build a tokio runtime");
             let _watching = in_thread_panics.watch_this_thread();
             let _runtime_thread = mark_runtime_thread();
+            let _registering = in_thread_sources.enter();
+            if workers.is_none() {
+                in_thread_health.entering_block_on();
+            }
             let outcome = catch_unwind(AssertUnwindSafe(|| {
-                runtime.block_on(async move {
+                runtime.block_on(async {
+                    in_thread_health.start_heartbeat();
+                    if workers.is_some() {
+                        all_workers_parked_once().await;
+                    }
                     let started = Instant::now();
-                    let watched = in_thread_stopwatch.watch(make());
+                    let watched = in_thread_health.stopwatch().watch(make());
                     match hang {
                         None => Ok((watched.await, started.elapsed())),
-                        Some((horizon, fix)) => match settle(watched, horizon, poll_cap).await {
-                            Settled::Ready { output, took, .. } => Ok((output, took)),
-                            stuck => Err(stuck.verdict(&fix)),
-                        },
+                        Some((horizon, fix)) => {
+                            let describe = || in_thread_sources.describe(false);
+                            match settle_naming(watched, horizon, poll_cap, &describe).await {
+                                (Settled::Ready { output, took, .. }, _) => Ok((output, took)),
+                                (stuck, pending) => Err(stuck.verdict_naming(&fix, &pending)),
+                            }
+                        }
                     }
                 })
             }));
@@ -386,14 +528,23 @@ impl Run {
                 }
             })
         });
+        crate::panics::flush_repeats();
         let output = match result {
             Ok(Ok(output)) => output,
             // A fresh panic on this thread, so that the verdict is the last panic message.
             Ok(Err(stuck)) | Err(Failure::Verdict(stuck)) => panic!("{stuck}"),
             Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
         };
+        if allow_blocking.is_none()
+            && let Some(stuck) = health.completed_stuck()
+        {
+            panic!("{}", stuck.verdict(&explanations));
+        }
         if task_panics {
             panics.assert_none();
+        }
+        if allow_blocking.is_none() && allow_busy.is_none() {
+            health.log_figures();
         }
         output
     }

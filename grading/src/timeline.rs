@@ -12,6 +12,10 @@
 //! fetch b ████████               fetch b         ████████
 //! fetch c ████████               fetch c                 ████████
 //! ```
+//!
+//! Bounded concurrency ("at most 3 downloads at a time, and never an idle slot while work
+//! waits") is checked with [`Timeline::check_at_most_in_flight`] and
+//! [`Timeline::check_no_idle_slot`], whose verdicts name the moment it went wrong.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +24,9 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::pending::StillPending;
+use crate::units::format_seconds;
 
 /// Columns of the longest bar in a picture.
 const WIDTH: usize = 24;
@@ -40,6 +47,9 @@ pub enum Expected {
     AllAtOnce,
     /// Each operation starts when the previous one ends, in the order they started.
     OneAfterAnother,
+    /// At most this many at a time, never an idle slot while work waits: in the order they
+    /// started, each operation takes the first free slot, for as long as it actually took.
+    Slots(usize),
     /// Explicit spans: (name, start, end).
     Spans(Vec<(String, Duration, Duration)>),
 }
@@ -66,14 +76,18 @@ impl Default for Timeline {
 }
 
 impl Timeline {
+    /// A timeline whose origin is now. Made inside a [`crate::runtime::Run`], its unfinished
+    /// lanes are named by the run's would-hang and watchdog verdicts.
     pub fn new() -> Self {
-        Self {
+        let timeline = Self {
             origin: Instant::now(),
             record: Arc::new(Mutex::new(Record {
                 spans: Vec::new(),
                 latest: Duration::ZERO,
             })),
-        }
+        };
+        crate::pending::register(timeline.clone());
+        timeline
     }
 
     fn now(&self) -> Duration {
@@ -210,6 +224,85 @@ impl Timeline {
         Ok(())
     }
 
+    /// The names of the operations in flight at `at` (started at or before it, not yet ended).
+    pub fn in_flight_at(&self, at: Duration) -> Vec<String> {
+        self.spans()
+            .iter()
+            .filter(|s| in_flight(s, at))
+            .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// Checks that never more than `limit` operations were in flight at once (a bound on
+    /// concurrency: a semaphore, `buffer_unordered(limit)`). The verdict names the first moment
+    /// the bound was broken and what was in flight then.
+    pub fn check_at_most_in_flight(&self, limit: usize, fix: &str) -> Result<(), String> {
+        let spans = self.spans();
+        for at in moments(&spans, self.latest()) {
+            let running: Vec<&str> = spans
+                .iter()
+                .filter(|s| in_flight(s, at))
+                .map(|s| s.name.as_str())
+                .collect();
+            if running.len() > limit {
+                return Err(format!(
+                    "{} operations were in flight at {} of virtual time ({}), more than the {limit} \
+                     allowed at once; {fix}\n{}",
+                    running.len(),
+                    format_seconds(at),
+                    running.join(", "),
+                    self.picture(&Expected::Slots(limit))
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that no slot sat idle while work waited: whenever fewer than `slots` operations
+    /// were in flight, none started later (every operation is taken to be available from the
+    /// origin, as a queue of work is). Catches batches (`chunks(3)` then `join_all`), which
+    /// wait for the slowest of each batch. Judge it on a paused clock, where instants are
+    /// exact.
+    pub fn check_no_idle_slot(&self, slots: usize, fix: &str) -> Result<(), String> {
+        let spans = self.spans();
+        let latest = self.latest();
+        let moments = moments(&spans, latest);
+        for (i, &at) in moments.iter().enumerate() {
+            // Only stretches of time count: nothing can start "between" two events at one instant.
+            if moments.get(i + 1).is_none_or(|next| *next == at) {
+                continue;
+            }
+            let running: Vec<&str> = spans
+                .iter()
+                .filter(|s| in_flight(s, at))
+                .map(|s| s.name.as_str())
+                .collect();
+            let waiting: Vec<&Span> = spans.iter().filter(|s| s.start > at).collect();
+            if running.len() < slots
+                && let Some(first) = waiting.first()
+            {
+                let busy = if running.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    running.join(", ")
+                };
+                let names: Vec<&str> = waiting.iter().map(|s| s.name.as_str()).collect();
+                return Err(format!(
+                    "a slot sat idle while work waited: at {} of virtual time only {} of {slots} \
+                     operations were in flight ({busy}), while {} had not started yet ({} started \
+                     only at {}); {fix}\n{}",
+                    format_seconds(at),
+                    running.len(),
+                    names.join(", "),
+                    first.name,
+                    format_seconds(first.start),
+                    self.picture(&Expected::Slots(slots))
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Expected (left) next to actual (right), on one time scale.
     pub fn picture(&self, expected: &Expected) -> String {
         let actual = self.spans();
@@ -220,6 +313,20 @@ impl Timeline {
                 .iter()
                 .map(|s| (s.name.clone(), Duration::ZERO, duration_of(s, latest)))
                 .collect(),
+            Expected::Slots(slots) => {
+                let mut free_at = vec![Duration::ZERO; (*slots).max(1)];
+                actual
+                    .iter()
+                    .map(|s| {
+                        let slot = (0..free_at.len())
+                            .min_by_key(|&i| free_at[i])
+                            .unwrap_or_default();
+                        let start = free_at[slot];
+                        free_at[slot] = start + duration_of(s, latest);
+                        (s.name.clone(), start, free_at[slot])
+                    })
+                    .collect()
+            }
             Expected::OneAfterAnother => {
                 let mut at = Duration::ZERO;
                 actual
@@ -281,6 +388,21 @@ fn duration_of(span: &Span, latest: Duration) -> Duration {
     span.end.unwrap_or(latest).saturating_sub(span.start)
 }
 
+fn in_flight(span: &Span, at: Duration) -> bool {
+    span.start <= at && span.end.is_none_or(|end| at < end)
+}
+
+/// Every instant something started or ended, in order (and `latest` for unfinished spans).
+fn moments(spans: &[Span], latest: Duration) -> Vec<Duration> {
+    let mut moments: Vec<Duration> = spans
+        .iter()
+        .flat_map(|s| [s.start, s.end.unwrap_or(latest)])
+        .collect();
+    moments.sort();
+    moments.dedup();
+    moments
+}
+
 fn overlap(a: &Span, b: &Span) -> bool {
     let end_a = a.end.unwrap_or(Duration::MAX);
     let end_b = b.end.unwrap_or(Duration::MAX);
@@ -304,7 +426,23 @@ fn bar(start: Duration, end: Option<Duration>, latest: Duration, scale: Duration
 }
 
 fn secs(duration: Duration) -> String {
-    format!("{:.1} s", duration.as_secs_f64())
+    format_seconds(duration)
+}
+
+impl StillPending for Timeline {
+    fn still_pending(&self, _real_time: bool) -> Vec<String> {
+        self.spans()
+            .iter()
+            .filter(|s| s.end.is_none())
+            .map(|s| {
+                format!(
+                    "timeline lane `{}` (started at {} of virtual time, never finished)",
+                    s.name,
+                    format_seconds(s.start)
+                )
+            })
+            .collect()
+    }
 }
 
 /// A future wrapped by [`Timeline::op`].

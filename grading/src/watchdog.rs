@@ -17,10 +17,17 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::blocking::PollStopwatch;
-use crate::cpu::{ThreadCpu, seconds};
+use crate::cpu::{StateLooks, ThreadCpu};
+use crate::guard::HUNG;
+use crate::health::{Explanations, Health, Snapshot};
+use crate::pending::{PendingSources, StillPending, waiting_on};
+use crate::units::{format_duration, polled_times};
 
 /// The usual explanation when a check never finishes.
 pub const DEADLOCK: &str = "deadlock, or never woken: the check never finished";
+
+/// How often a watchdog looks at what it watches.
+const LOOK_EVERY: Duration = Duration::from_millis(10);
 
 /// Runs `work` on a fresh thread and waits at most `limit` (real time) for it.
 ///
@@ -35,21 +42,61 @@ where
 }
 
 /// A reusable watchdog configuration.
+///
+/// Besides the limit, it watches the hand polls made on its thread (see [`crate::guard`]): one
+/// that has not returned after [`HUNG`] ends the check at once, worded with the explanation
+/// for blocked polls.
 pub struct Watchdog {
     limit: Duration,
-    explanation: String,
-    probes: Option<Probes>,
+    explanations: Explanations,
+    sources: PendingSources,
     stopwatch: Option<PollStopwatch>,
+    health: Option<Health>,
+    allow_blocking: bool,
+    allow_busy: bool,
 }
 
 impl Watchdog {
+    /// `explanation` words every kind of hang (see [`Watchdog::on_blocked`],
+    /// [`Watchdog::on_busy`] and [`Watchdog::on_never_woken`] to word each on its own).
     pub fn new(limit: Duration, explanation: &str) -> Self {
+        let own = (explanation != DEADLOCK).then(|| explanation.to_owned());
         Self {
             limit,
-            explanation: explanation.to_owned(),
-            probes: None,
+            explanations: Explanations {
+                blocked: own.clone(),
+                busy: own.clone(),
+                never_woken: own,
+            },
+            sources: PendingSources::default(),
             stopwatch: None,
+            health: None,
+            allow_blocking: false,
+            allow_busy: false,
         }
+    }
+
+    /// The explanation when a poll never returned (or the runtime stalled).
+    pub fn on_blocked(mut self, explanation: &str) -> Self {
+        self.explanations.blocked = Some(explanation.to_owned());
+        self
+    }
+
+    /// The explanation when the runtime never went idle (a busy loop).
+    pub fn on_busy(mut self, explanation: &str) -> Self {
+        self.explanations.busy = Some(explanation.to_owned());
+        self
+    }
+
+    /// The explanation when the work sat idle until the limit (a deadlock, a lost wake-up).
+    pub fn on_never_woken(mut self, explanation: &str) -> Self {
+        self.explanations.never_woken = Some(explanation.to_owned());
+        self
+    }
+
+    pub(crate) fn explanations(mut self, explanations: Explanations) -> Self {
+        self.explanations = explanations;
+        self
     }
 
     /// On timeout, also say if a poll timed by `stopwatch` is still running (the thread is
@@ -59,14 +106,33 @@ impl Watchdog {
         self
     }
 
-    /// On timeout, also name the probes of `probes` that were still pending.
-    pub fn naming(mut self, probes: &Probes) -> Self {
-        self.probes = Some(probes.clone());
+    pub(crate) fn health(
+        mut self,
+        health: &Health,
+        allow_blocking: bool,
+        allow_busy: bool,
+    ) -> Self {
+        self.stopwatch = Some(health.stopwatch().clone());
+        self.health = Some(health.clone());
+        self.allow_blocking = allow_blocking;
+        self.allow_busy = allow_busy;
         self
     }
 
-    /// Runs `work` on its own thread; panics with the explanation if it outlives the limit.
-    /// A panic inside `work` is re-raised with its own message.
+    pub(crate) fn sources(mut self, sources: &PendingSources) -> Self {
+        self.sources = sources.clone();
+        self
+    }
+
+    /// On timeout, also name what `pending` still waits for ([`Probes`] or a
+    /// [`crate::timeline::Timeline`]).
+    pub fn naming<P: StillPending + Clone + 'static>(self, pending: &P) -> Self {
+        self.sources.add(Box::new(pending.clone()));
+        self
+    }
+
+    /// Runs `work` on its own thread; panics with the verdict if it outlives the limit (or a
+    /// poll on it never returns). A panic inside `work` is re-raised with its own message.
     pub fn run<T, W>(&self, work: W) -> T
     where
         T: Send + 'static,
@@ -74,11 +140,15 @@ impl Watchdog {
     {
         match self.try_run(work) {
             Ok(value) => value,
-            Err(verdict) => panic!("{verdict}"),
+            Err(verdict) => {
+                crate::guard::claim_report();
+                crate::panics::flush_repeats();
+                panic!("{verdict}")
+            }
         }
     }
 
-    /// Like [`Watchdog::run`], but returns the timeout's verdict instead of panicking.
+    /// Like [`Watchdog::run`], but returns the verdict instead of panicking.
     pub fn try_run<T, W>(&self, work: W) -> Result<T, String>
     where
         T: Send + 'static,
@@ -93,61 +163,125 @@ impl Watchdog {
                 let _ = done.send(work());
             })
             .expect("the grader could not start a thread");
+        let watched = crate::guard::watch_thread(worker.thread().id());
         let started = Instant::now();
-        match finished.recv_timeout(self.limit) {
-            Ok(value) => Ok(value),
-            Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
-                Err(panic) => std::panic::resume_unwind(panic),
-                Ok(()) => unreachable!("the worker sends its result before it ends"),
-            },
-            Err(mpsc::RecvTimeoutError::Timeout) => {
-                let waited = started.elapsed();
-                let cpu = cpu_rx.try_recv().ok().flatten().and_then(|t| t.used());
-                Err(self.verdict(waited, cpu))
+        let mut thread_cpu = None;
+        let mut looks = StateLooks::default();
+        loop {
+            match finished.recv_timeout(LOOK_EVERY) {
+                Ok(value) => return Ok(value),
+                Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
+                    Err(panic) => std::panic::resume_unwind(panic),
+                    Ok(()) => unreachable!("the worker sends its result before it ends"),
+                },
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            let waited = started.elapsed();
+            if thread_cpu.is_none() {
+                thread_cpu = cpu_rx.try_recv().ok().flatten();
+            }
+            // Look while no ping of the heartbeat is outstanding: a thread woken to answer one
+            // is runnable for a moment (longer on a loaded machine) whatever it does otherwise.
+            let pinged = self
+                .health
+                .as_ref()
+                .is_some_and(|health| health.inner().stall_now().is_some());
+            if let (Some(cpu), false) = (&thread_cpu, pinged) {
+                looks.look(cpu);
+            }
+            let snapshot = self.snapshot(worker.thread().id());
+            let verdict = if waited >= self.limit {
+                let cpu = thread_cpu.and_then(|t| t.used());
+                Some(self.limit_verdict(&snapshot, waited, cpu, &looks))
+            } else {
+                snapshot
+                    .stuck(HUNG, self.allow_blocking, self.allow_busy, false)
+                    .map(|stuck| self.with_pending(stuck.verdict(&self.explanations)))
+            };
+            if let Some(verdict) = verdict {
+                // The stuck thread stays stuck: its polls must not be reported a second time,
+                // and its panics (nor those of its runtime's threads) not printed after this.
+                std::mem::forget(watched);
+                crate::guard::abandon(worker.thread().id());
+                if let Some(health) = &self.health {
+                    health.abandon_threads();
+                }
+                return Err(verdict);
             }
         }
     }
 
-    fn verdict(&self, waited: Duration, cpu: Option<Duration>) -> String {
+    fn snapshot(&self, thread: thread::ThreadId) -> Snapshot {
+        let mut snapshot = match &self.health {
+            Some(health) => health.snapshot(),
+            None => Snapshot {
+                in_poll: self
+                    .stopwatch
+                    .as_ref()
+                    .and_then(|s| s.stats().in_poll_for()),
+                ..Snapshot::default()
+            },
+        };
+        snapshot.hand_poll = crate::guard::hand_poll_on(thread);
+        snapshot
+    }
+
+    /// A blocking or busy verdict with what was still pending appended.
+    fn with_pending(&self, verdict: String) -> String {
+        let pending = self.sources.describe(true);
+        if pending.is_empty() {
+            return verdict;
+        }
+        let list = pending.join(", ");
+        match verdict.strip_suffix(')') {
+            Some(open) => format!("{open}; still waiting on: {list})"),
+            None => format!("{verdict} (still waiting on: {list})"),
+        }
+    }
+
+    /// The verdict at the limit: a blocked or busy runtime if that is what it was (judged
+    /// against half the limit), else the explanation for an idle check that nothing woke.
+    fn limit_verdict(
+        &self,
+        snapshot: &Snapshot,
+        waited: Duration,
+        cpu: Option<Duration>,
+        looks: &StateLooks,
+    ) -> String {
+        if let Some(stuck) = snapshot.stuck(self.limit / 2, false, false, true) {
+            return self.with_pending(stuck.verdict(&self.explanations));
+        }
+        let explanation = self.explanations.never_woken.as_deref().unwrap_or(DEADLOCK);
         let mut verdict = format!(
-            "{} (still running after {:.1} s",
-            self.explanation,
+            "{explanation} (still running after {:.1} s",
             waited.as_secs_f64()
         );
-        if let Some(in_poll) = self
-            .stopwatch
-            .as_ref()
-            .and_then(|s| s.stats().in_poll_for())
-        {
+        if let Some(in_poll) = snapshot.in_poll {
             verdict.push_str(&format!(
                 "; one poll has not returned for {}: it blocked the thread",
-                seconds(in_poll)
+                format_duration(in_poll)
             ));
         }
-        if let Some(cpu) = cpu {
-            // A spinning thread gets a fair share of a core even on a loaded machine (a tenth is
-            // far below it); a blocked one uses next to nothing (startup aside).
-            let share = cpu.as_secs_f64() / waited.as_secs_f64().max(1e-9);
-            if share >= 0.1 {
+        // Whether the stuck thread was runnable (spinning) or asleep in the kernel (blocked, or
+        // waiting for a wake-up), from its state at each look: a loaded machine gives a
+        // spinning thread little CPU, but it stays runnable.
+        match looks.mostly_asleep() {
+            Some(false) => {
+                let cpu = cpu.map_or(String::new(), |cpu| {
+                    format!(" ({} of CPU)", format_duration(cpu))
+                });
                 verdict.push_str(&format!(
-                    "; its thread was busy on the CPU for {} of them: a loop that never waits, \
-                     such as a task that wakes itself or spins on a flag",
-                    seconds(cpu)
+                    "; its thread was busy on the CPU{cpu}: a loop that never waits, such as a \
+                     task that wakes itself or spins on a flag"
                 ));
-            } else if cpu <= Duration::from_millis(20) + waited / 50 {
-                verdict.push_str(
-                    "; its thread sat idle: blocked (a lock, a join, a block_on) or waiting \
-                     for a wake-up that never came",
-                );
             }
+            Some(true) => verdict.push_str(
+                "; its thread sat idle: blocked (a lock, a join, a block_on) or waiting for a \
+                 wake-up that never came",
+            ),
+            None => {}
         }
-        if let Some(probes) = &self.probes {
-            let waiting = probes.waiting();
-            if !waiting.is_empty() {
-                verdict.push_str("; still waiting on: ");
-                verdict.push_str(&waiting.join(", "));
-            }
-        }
+        verdict.push_str(&waiting_on(&self.sources.describe(true)));
         verdict.push(')');
         verdict
     }
@@ -158,17 +292,46 @@ struct ProbeState {
     name: String,
     since: Instant,
     polls: usize,
-    done: bool,
+    end: Option<ProbeOutcome>,
     /// A synchronous section (a lock, a join) rather than a future.
     section: bool,
 }
 
-/// Named operations whose progress a watchdog can report: "still waiting on: `lock b` (for
-/// 1.5 s, polled once)".
+/// How an operation wrapped by [`Probes::watch`] ended, or where it stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProbeOutcome {
+    /// Made, still alive, never polled.
+    NeverPolled,
+    /// Polled, still pending.
+    Pending { polls: usize },
+    /// Returned `Ready` after `polls` polls.
+    Finished { polls: usize },
+    /// Dropped while pending (cancelled) after `polls` polls; 0: before its first poll.
+    Cancelled { polls: usize },
+}
+
+/// Named operations whose progress a watchdog can report ("still waiting on: `lock b`
+/// (pending for 1.5 s, polled once)"), and whose end a check can ask about: finished, or
+/// cancelled (dropped while pending) after how many polls.
 ///
 /// Wrap the awaited operations you hand to the learner's code (or that your check awaits) with
-/// [`Probes::watch`], and mark synchronous sections with [`Probes::enter`]. Pass the probes to
+/// [`Probes::watch`], and mark synchronous sections with [`Probes::enter`]. Probes made inside
+/// a [`crate::runtime::Run`] are named by its verdicts on their own; pass others to
 /// [`Watchdog::naming`] or [`crate::runtime::Run::naming`].
+///
+/// ```
+/// # use asynclings_grading::prelude::*;
+/// let probes = Probes::new();
+/// let order = probes.watch("send order 3", std::future::pending::<()>());
+/// let waker = CountingWaker::new();
+/// let mut order = Box::pin(order);
+/// let _ = order.as_mut().poll(&mut waker.context());
+/// drop(order); // a select! that gave up on it
+/// assert_eq!(probes.outcome("send order 3"), Some(ProbeOutcome::Cancelled { polls: 1 }));
+/// let verdict = probes.check_finished("send order 3", "keep the send alive across rounds").unwrap_err();
+/// assert!(verdict.starts_with("`send order 3` was cancelled: dropped while still pending, after 1 poll"));
+/// # use std::future::Future;
+/// ```
 #[derive(Clone, Default, Debug)]
 pub struct Probes {
     states: Arc<Mutex<Vec<ProbeState>>>,
@@ -176,16 +339,18 @@ pub struct Probes {
 
 impl Probes {
     pub fn new() -> Self {
-        Self::default()
+        let probes = Self::default();
+        crate::pending::register(probes.clone());
+        probes
     }
 
-    /// Wraps `future`: pending from its first poll until it returns `Ready`.
+    /// Wraps `future`: pending from its first poll until it returns `Ready` (or is dropped).
     pub fn watch<F: Future>(&self, name: impl Into<String>, future: F) -> Probed<F> {
+        let slot = self.push(name.into(), false);
         Probed {
             inner: Box::pin(future),
             probes: self.clone(),
-            name: name.into(),
-            slot: None,
+            slot,
         }
     }
 
@@ -205,7 +370,7 @@ impl Probes {
             name,
             since: Instant::now(),
             polls: 0,
-            done: false,
+            end: None,
             section,
         });
         states.len() - 1
@@ -221,32 +386,125 @@ impl Probes {
     /// The operations still in progress, described with how long and how often they were
     /// polled, oldest first.
     pub fn waiting(&self) -> Vec<String> {
-        let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
-        states
-            .iter()
-            .filter(|s| !s.done)
-            .map(|s| {
-                let waited = seconds(s.since.elapsed());
-                if s.section {
-                    format!("`{}` (entered {waited} ago, never left)", s.name)
-                } else {
-                    let polls = match s.polls {
-                        1 => "polled once".to_owned(),
-                        n => format!("polled {n} times"),
-                    };
-                    format!("`{}` (pending for {waited}, {polls})", s.name)
-                }
-            })
-            .collect()
+        self.still_pending(true)
     }
 
-    /// The names of the operations that completed, in the order they started.
+    /// The names of the operations that completed, in the order they were made.
     pub fn completed(&self) -> Vec<String> {
         let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
         states
             .iter()
-            .filter(|s| s.done)
+            .filter(|s| matches!(s.end, Some(ProbeOutcome::Finished { .. })))
             .map(|s| s.name.clone())
+            .collect()
+    }
+
+    /// Every operation made so far with where it stands, in the order they were made.
+    pub fn outcomes(&self) -> Vec<(String, ProbeOutcome)> {
+        let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        states
+            .iter()
+            .filter(|s| !s.section)
+            .map(|s| (s.name.clone(), outcome_of(s)))
+            .collect()
+    }
+
+    /// Where the first operation named `name` stands (`None`: none was made).
+    pub fn outcome(&self, name: &str) -> Option<ProbeOutcome> {
+        self.outcomes()
+            .into_iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, outcome)| outcome)
+    }
+
+    /// `Err(verdict)` unless the operation `name` ran to completion: "`send order 3` was
+    /// cancelled: dropped while still pending, after 2 polls; `fix`".
+    pub fn check_finished(&self, name: &str, fix: &str) -> Result<(), String> {
+        match self.outcome(name) {
+            Some(ProbeOutcome::Finished { .. }) => Ok(()),
+            Some(ProbeOutcome::Cancelled { polls: 0 }) => Err(format!(
+                "`{name}` was dropped before it was ever polled: its work never started; {fix}"
+            )),
+            Some(ProbeOutcome::Cancelled { polls }) => Err(format!(
+                "`{name}` was cancelled: dropped while still pending, after {}, so its work \
+                 stopped halfway; {fix}",
+                poll_count(polls)
+            )),
+            Some(ProbeOutcome::Pending { polls }) => Err(format!(
+                "`{name}` never finished: still pending ({}); {fix}",
+                polled_times(polls)
+            )),
+            Some(ProbeOutcome::NeverPolled) => Err(format!(
+                "`{name}` was never polled: nothing awaited it; {fix}"
+            )),
+            None => Err(format!(
+                "`{name}` never started: nothing asked for it; {fix}"
+            )),
+        }
+    }
+
+    /// `Err(verdict)` unless the operation `name` was cancelled (dropped before it finished),
+    /// for work a shutdown must stop: "`worker 2` was still running (pending, polled 3 times)
+    /// and was never cancelled; `fix`".
+    pub fn check_cancelled(&self, name: &str, fix: &str) -> Result<(), String> {
+        match self.outcome(name) {
+            Some(ProbeOutcome::Cancelled { .. }) => Ok(()),
+            Some(ProbeOutcome::Finished { polls }) => Err(format!(
+                "`{name}` ran to completion ({}) instead of being cancelled; {fix}",
+                polled_times(polls)
+            )),
+            Some(ProbeOutcome::Pending { polls }) => Err(format!(
+                "`{name}` was still running (pending, {}) and was never cancelled: it was left \
+                 behind; {fix}",
+                polled_times(polls)
+            )),
+            Some(ProbeOutcome::NeverPolled) => Err(format!(
+                "`{name}` was never cancelled: it is still alive (never polled); {fix}"
+            )),
+            None => Err(format!(
+                "`{name}` never started: nothing asked for it; {fix}"
+            )),
+        }
+    }
+}
+
+/// "1 poll", "3 polls".
+fn poll_count(polls: usize) -> String {
+    match polls {
+        1 => "1 poll".to_owned(),
+        n => format!("{n} polls"),
+    }
+}
+
+fn outcome_of(state: &ProbeState) -> ProbeOutcome {
+    match state.end {
+        Some(end) => end,
+        None if state.polls == 0 => ProbeOutcome::NeverPolled,
+        None => ProbeOutcome::Pending { polls: state.polls },
+    }
+}
+
+impl StillPending for Probes {
+    fn still_pending(&self, real_time: bool) -> Vec<String> {
+        let states = self.states.lock().unwrap_or_else(|e| e.into_inner());
+        states
+            .iter()
+            .filter(|s| s.end.is_none() && (s.section || s.polls > 0))
+            .map(|s| {
+                let waited = format_duration(s.since.elapsed());
+                match (s.section, real_time) {
+                    (true, true) => format!("`{}` (entered {waited} ago, never left)", s.name),
+                    (true, false) => format!("`{}` (entered, never left)", s.name),
+                    (false, true) => {
+                        format!(
+                            "`{}` (pending for {waited}, {})",
+                            s.name,
+                            polled_times(s.polls)
+                        )
+                    }
+                    (false, false) => format!("`{}` (pending, {})", s.name, polled_times(s.polls)),
+                }
+            })
             .collect()
     }
 }
@@ -255,8 +513,7 @@ impl Probes {
 pub struct Probed<F: Future> {
     inner: Pin<Box<F>>,
     probes: Probes,
-    name: String,
-    slot: Option<usize>,
+    slot: usize,
 }
 
 impl<F: Future> Future for Probed<F> {
@@ -264,18 +521,19 @@ impl<F: Future> Future for Probed<F> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = &mut *self;
-        let slot = match this.slot {
-            Some(slot) => slot,
-            None => {
-                let slot = this.probes.push(this.name.clone(), false);
-                this.slot = Some(slot);
-                slot
+        let mut polls = 0;
+        this.probes.update(this.slot, |s| {
+            if s.polls == 0 {
+                s.since = Instant::now();
             }
-        };
-        this.probes.update(slot, |s| s.polls += 1);
+            s.polls += 1;
+            polls = s.polls;
+        });
         let result = this.inner.as_mut().poll(cx);
         if result.is_ready() {
-            this.probes.update(slot, |s| s.done = true);
+            this.probes.update(this.slot, |s| {
+                s.end = Some(ProbeOutcome::Finished { polls });
+            });
         }
         result
     }
@@ -283,10 +541,12 @@ impl<F: Future> Future for Probed<F> {
 
 impl<F: Future> Drop for Probed<F> {
     fn drop(&mut self) {
-        // Cancelled (dropped while pending): it is no longer awaited.
-        if let Some(slot) = self.slot {
-            self.probes.update(slot, |s| s.done = true);
-        }
+        // Dropped before it finished: cancelled, and no longer awaited.
+        self.probes.update(self.slot, |s| {
+            if s.end.is_none() {
+                s.end = Some(ProbeOutcome::Cancelled { polls: s.polls });
+            }
+        });
     }
 }
 
@@ -298,7 +558,10 @@ pub struct ProbeGuard {
 
 impl Drop for ProbeGuard {
     fn drop(&mut self) {
-        self.probes.update(self.slot, |s| s.done = true);
+        let polls = 0;
+        self.probes.update(self.slot, |s| {
+            s.end = Some(ProbeOutcome::Finished { polls })
+        });
     }
 }
 
@@ -344,8 +607,8 @@ mod tests {
     fn says_a_spinning_thread_was_busy() {
         let _turn = crate::cpu::tests::SPINNING.lock();
         // Spins for a bounded while (so it does not burn the CPU after the test).
-        let verdict = verdict_of(500, || {
-            let until = Instant::now() + Duration::from_millis(1500);
+        let verdict = verdict_of(1000, || {
+            let until = Instant::now() + Duration::from_millis(2000);
             while Instant::now() < until {
                 std::hint::spin_loop();
             }

@@ -609,7 +609,7 @@ mod tests {
         assert_eq!(done[0].ending, Ending::Exited(101));
         assert!(done[0].stderr.dropped > 0);
         assert_eq!(
-            done[0].panics.message().as_deref(),
+            done[0].panics.message("t").as_deref(),
             Some("the real verdict")
         );
     }

@@ -80,7 +80,7 @@ pub fn interpret(run: &CheckRun<'_>, finished: &Finished) -> Result<Check> {
                 Outcome::Ignored => (CheckStatus::Skipped, None),
                 Outcome::Failed => failed(
                     panics
-                        .message()
+                        .message(run.name)
                         .unwrap_or_else(|| "the check failed without a message".into()),
                 ),
                 Outcome::NotRun => failed(format!(
@@ -120,7 +120,7 @@ pub fn interpret(run: &CheckRun<'_>, finished: &Finished) -> Result<Check> {
         name: display_name(run.name).to_owned(),
         status,
         message,
-        location: panics.location(),
+        location: panics.location(run.name),
         output: output.trim().to_owned(),
         duration: finished.took,
     })

@@ -14,6 +14,9 @@ pub struct Panic {
     pub message: String,
     /// `file:line:col`, as the panic printed it.
     pub location: String,
+    /// The panicking thread's name as printed (`<unnamed>` for a nameless one); libtest names
+    /// a check's own thread after the check.
+    pub thread: String,
     pub count: u64,
 }
 
@@ -35,11 +38,16 @@ impl Panics {
         self.found.iter().filter(|p| !is_std_notice(p))
     }
 
-    /// The panic that failed the check (the latest), with earlier distinct ones (often the
-    /// real cause: a panic in a spawned task that the test then unwrapped) after it.
-    pub fn message(&self) -> Option<String> {
+    /// The panic that failed the check, with earlier distinct ones (often the real cause: a
+    /// panic in a spawned task that the test then unwrapped) after it. The check's own thread
+    /// (`test`, libtest names it after the check) decides: its latest panic is the verdict,
+    /// because a thread the check left behind may still panic after it. Without a panic of the
+    /// check's thread, the latest panic.
+    pub fn message(&self, test: &str) -> Option<String> {
         let found: Vec<&Panic> = self.by_the_program().collect();
-        let (last, earlier) = found.split_last()?;
+        let failed = failing_index(&found, test)?;
+        let last = found[failed];
+        let earlier = &found[..failed];
         let mut message = last.message.clone();
         for panic in earlier {
             if panic.message != last.message && !last.message.contains(panic.message.as_str()) {
@@ -57,9 +65,19 @@ impl Panics {
         Some(message)
     }
 
-    pub fn location(&self) -> Option<String> {
-        self.by_the_program().last().map(|p| p.location.clone())
+    /// Where the panic that failed the check happened (see [`Panics::message`]).
+    pub fn location(&self, test: &str) -> Option<String> {
+        let found: Vec<&Panic> = self.by_the_program().collect();
+        failing_index(&found, test).map(|i| found[i].location.clone())
     }
+}
+
+/// The latest panic of the check's own thread, or else the latest panic.
+fn failing_index(found: &[&Panic], test: &str) -> Option<usize> {
+    found
+        .iter()
+        .rposition(|p| p.thread == test)
+        .or(found.len().checked_sub(1))
 }
 
 fn times(count: u64) -> String {
@@ -82,6 +100,7 @@ enum State {
     /// Collecting a panic's message.
     InPanic {
         location: String,
+        thread: String,
         lines: Vec<String>,
         bytes: usize,
     },
@@ -127,6 +146,7 @@ impl Scanner {
             self.end_panic();
             self.state = State::InPanic {
                 location: location.to_owned(),
+                thread: panic_thread(line).to_owned(),
                 lines: Vec::new(),
                 bytes: 0,
             };
@@ -151,11 +171,7 @@ impl Scanner {
             return;
         }
         match &mut self.state {
-            State::InPanic {
-                lines,
-                bytes,
-                location: _,
-            } => {
+            State::InPanic { lines, bytes, .. } => {
                 if lines.len() < MESSAGE_LINES && *bytes < MESSAGE_BYTES {
                     *bytes += line.len();
                     lines.push(line.to_owned());
@@ -179,7 +195,10 @@ impl Scanner {
 
     fn end_panic(&mut self) {
         let State::InPanic {
-            location, lines, ..
+            location,
+            thread,
+            lines,
+            ..
         } = std::mem::replace(&mut self.state, State::Outside)
         else {
             return;
@@ -188,7 +207,7 @@ impl Scanner {
         let found = &mut self.panics.found;
         if let Some(same) = found
             .iter_mut()
-            .find(|p| p.message == message && p.location == location)
+            .find(|p| p.message == message && p.location == location && p.thread == thread)
         {
             same.count += 1;
             return;
@@ -196,6 +215,7 @@ impl Scanner {
         let panic = Panic {
             message,
             location,
+            thread,
             count: 1,
         };
         if found.len() < DISTINCT {
@@ -214,6 +234,13 @@ fn panic_location(line: &str) -> Option<&str> {
     }
     let (_, location) = line.split_once(" panicked at ")?;
     Some(location.strip_suffix(':').unwrap_or(location))
+}
+
+/// `thread 'x' (123) panicked at …` → `x`.
+fn panic_thread(line: &str) -> &str {
+    line.strip_prefix("thread '")
+        .and_then(|rest| rest.split_once('\''))
+        .map_or("", |(name, _)| name)
 }
 
 /// `  12:     0x5644 - name`, `       at /path:1:2`, or the note after a backtrace.
@@ -243,14 +270,31 @@ mod tests {
         let err = "\nthread 't' (1) panicked at exercises/a.rs:3:70:\ninner task boom\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\nthread 't' (1) panicked at tests/graders/a.rs:3:108:\nthe fetch task failed: task 1 panicked\n";
         let panics = scan(err);
         assert_eq!(
-            panics.message().as_deref(),
+            panics.message("t").as_deref(),
             Some(
                 "the fetch task failed: task 1 panicked\n(earlier panic at exercises/a.rs:3:70: inner task boom)"
             )
         );
         assert_eq!(
-            panics.location().as_deref(),
+            panics.location("t").as_deref(),
             Some("tests/graders/a.rs:3:108")
+        );
+    }
+
+    #[test]
+    fn the_check_threads_own_panic_is_the_verdict_even_when_another_thread_panics_later() {
+        // A thread the check left behind panics again after the check's own verdict.
+        let err = "\nthread 'watched' panicked at exercises/a.rs:3:9:\nresumed after completion\nnote: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n\nthread 'grader::t' (3) panicked at grading/src/watchdog.rs:1:1:\nthe monitor kept the runtime busy\n\nthread 'watched' (7) panicked at exercises/a.rs:3:9:\nresumed after completion\n";
+        let panics = scan(err);
+        assert_eq!(
+            panics.message("grader::t").as_deref(),
+            Some(
+                "the monitor kept the runtime busy\n(earlier panic at exercises/a.rs:3:9: resumed after completion) ×2"
+            )
+        );
+        assert_eq!(
+            panics.location("grader::t").as_deref(),
+            Some("grading/src/watchdog.rs:1:1")
         );
     }
 
@@ -266,7 +310,7 @@ mod tests {
         let panics = scan(&err);
         assert_eq!(panics.found.len(), 2);
         assert_eq!(
-            panics.message().as_deref(),
+            panics.message("many").as_deref(),
             Some("final\n(earlier panic at exercises/a.rs:5:57: earlier panic) ×1000")
         );
     }

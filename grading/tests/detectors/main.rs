@@ -7,17 +7,23 @@
 //! slowest legitimate poll and the largest runtime gap it saw.
 
 mod blocking;
+mod bounded;
+mod cancellation;
 mod deadlock;
+mod eager;
+mod hand_polls;
 mod panics;
 mod rayon_placement;
+mod runtime_health;
 mod timeline;
 mod wakers;
 mod would_hang;
 
 use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::Command;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use asynclings_grading::panics::panic_message;
 
@@ -57,4 +63,40 @@ pub fn log_figure(what: &str, figure: Duration) {
     {
         let _ = writeln!(file, "{what} {:.3}", figure.as_secs_f64() * 1000.0);
     }
+}
+
+/// What a child process of this test binary did.
+pub struct Child {
+    pub code: Option<i32>,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+/// Runs the ignored test `test` (a path like `hand_polls::child`) of this binary in a child
+/// process, with `scenario` in `ASYNCLINGS_CHILD`: for detectors that end the process (the
+/// guard of hand polls) or whose output is the point (repeated panics).
+pub fn run_child(test: &str, scenario: &str) -> Child {
+    let started = Instant::now();
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args([
+            test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("ASYNCLINGS_CHILD", scenario)
+        .env_remove("ASYNCLINGS_STRESS_LOG")
+        .output()
+        .unwrap();
+    Child {
+        code: output.status.code(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        took: started.elapsed(),
+    }
+}
+
+/// The scenario a child process was started for (empty in the parent).
+pub fn child_scenario() -> String {
+    std::env::var("ASYNCLINGS_CHILD").unwrap_or_default()
 }

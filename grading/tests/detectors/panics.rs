@@ -101,3 +101,41 @@ fn tokio_panics_become_verdicts() {
     });
     assert_says(&verdict, &["the greeting called block_in_place"]);
 }
+
+#[test]
+#[ignore = "run in a child process by the test below"]
+fn child() {
+    if crate::child_scenario() == "repeated" {
+        paused_clock()
+            .allow_task_panics()
+            .allow_blocking(
+                "500 panics caught in one poll take their time; the output is the point",
+            )
+            .run(|| async {
+                tokio::spawn(async {
+                    for _ in 0..500 {
+                        // Known bad: a loop that swallows the same panic on every round.
+                        let _ = std::panic::catch_unwind(|| panic!("resumed after completion"));
+                    }
+                })
+                .await
+                .unwrap();
+            });
+    }
+}
+
+#[test]
+fn a_repeated_panic_is_printed_once_with_a_count() {
+    let child = crate::run_child("panics::child", "repeated");
+    assert_eq!(child.code, Some(0), "{}", child.stderr);
+    assert_eq!(
+        child.stderr.matches("resumed after completion").count(),
+        2,
+        "{}",
+        child.stderr
+    );
+    assert_says(
+        &child.stderr,
+        &["\"resumed after completion\", happened 499 more time(s); repeats are not printed)"],
+    );
+}

@@ -22,6 +22,22 @@ fn spin(for_how_long: Duration) -> u64 {
     n
 }
 
+/// Computes until the thread has used `cpu` of CPU time and `wall` has passed (at most 10 s):
+/// CPU work of a known size, however loaded the machine.
+fn compute(cpu: Duration, wall: Duration) {
+    let me = asynclings_grading::cpu::ThreadCpu::current();
+    let start_cpu = me.and_then(|t| t.used()).unwrap_or_default();
+    let started = Instant::now();
+    let used = || {
+        me.and_then(|t| t.used())
+            .map_or(started.elapsed(), |now| now.saturating_sub(start_cpu))
+    };
+    while (used() < cpu || started.elapsed() < wall) && started.elapsed() < Duration::from_secs(10)
+    {
+        spin(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn sequential_work_never_meets_at_the_rendezvous() {
     let meeting = Rendezvous::new(2, Duration::from_millis(300));
@@ -54,15 +70,18 @@ fn parallel_work_meets_at_the_rendezvous() {
 #[test]
 fn cpu_work_on_the_runtime_thread_is_named_with_the_stall() {
     let _turn = cpu_turn();
-    let (placement, ticks) = real_clock().run(|| async {
-        let placement = Placement::new();
-        let ticker = Ticker::start(Duration::from_millis(10));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        // Known bad: the hashing runs right inside async code.
-        placement.record(|| spin(Duration::from_millis(400)));
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        (placement, ticker.stop())
-    });
+    let (placement, ticks) = real_clock()
+        .limit(Duration::from_secs(20))
+        .allow_blocking("this check measures the stall itself, with Placement and a Ticker")
+        .run(|| async {
+            let placement = Placement::new();
+            let ticker = Ticker::start(Duration::from_millis(10));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            // Known bad: the hashing runs right inside async code.
+            placement.record(|| compute(Duration::from_millis(80), Duration::from_millis(400)));
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            (placement, ticker.stop())
+        });
     let verdict = placement
         .check_off_runtime("hand it to rayon and await a oneshot")
         .unwrap_err();
@@ -143,36 +162,73 @@ fn blocking_outside_the_pool_passes() {
 }
 
 #[test]
-fn an_idle_pool_is_seen_from_its_cpu_use() {
-    let _turn = cpu_turn();
-    let ((), cpu) = cpu_while(|| {
-        pool(2).install(|| {
-            (0..4)
-                .into_par_iter()
-                .for_each(|_| std::thread::sleep(Duration::from_millis(150)))
-        })
-    });
-    if cpu.cpu.is_some() {
-        let verdict = cpu
-            .check_not_idle(Duration::from_millis(200), "no sleeps in the pool")
-            .unwrap_err();
-        assert_says(
-            &verdict,
-            &["of wall-clock time but only ", "no sleeps in the pool"],
-        );
+fn blocking_io_on_the_runtime_thread_is_worded_as_blocking() {
+    let placement = real_clock()
+        .allow_blocking("this check names the blocking itself, with Placement")
+        .run(|| async {
+            let placement = Placement::new();
+            // Known bad: a blocking read (here a sleep) right inside async code.
+            placement.record(|| std::thread::sleep(Duration::from_millis(300)));
+            placement
+        });
+    assert_says(
+        &placement
+            .check_off_runtime("use tokio::fs or spawn_blocking")
+            .unwrap_err(),
+        &[
+            "blocking calls (the thread waited, it did not compute: blocking I/O, a sleep, a \
+           lock) ran on the tokio runtime's thread (1 of 1 call(s))",
+        ],
+    );
+}
+
+/// `cpu_while` measures the CPU of the whole process: these run in a child process of their
+/// own, as every check of a grade does, so that other tests' CPU does not count.
+#[test]
+#[ignore = "run in a child process by the tests below"]
+fn child() {
+    match crate::child_scenario().as_str() {
+        "computing" => {
+            let (_, cpu) = cpu_while(|| {
+                pool(2).install(|| {
+                    (0..4)
+                        .into_par_iter()
+                        .for_each(|_| compute(Duration::from_millis(50), Duration::ZERO))
+                })
+            });
+            cpu.check_not_idle(Duration::from_millis(100), "").unwrap();
+        }
+        "idle" => {
+            let ((), cpu) = cpu_while(|| {
+                pool(2).install(|| {
+                    (0..4)
+                        .into_par_iter()
+                        .for_each(|_| std::thread::sleep(Duration::from_millis(150)))
+                })
+            });
+            if cpu.cpu.is_some() {
+                let verdict = cpu
+                    .check_not_idle(Duration::from_millis(200), "no sleeps in the pool")
+                    .unwrap_err();
+                assert_says(
+                    &verdict,
+                    &["of wall-clock time but only ", "no sleeps in the pool"],
+                );
+            }
+        }
+        _ => {}
     }
 }
 
 #[test]
 fn a_computing_pool_is_not_idle() {
     let _turn = cpu_turn();
-    let (_, cpu) = cpu_while(|| {
-        pool(2).install(|| {
-            (0..4)
-                .into_par_iter()
-                .map(|_| spin(Duration::from_millis(100)))
-                .sum::<u64>()
-        })
-    });
-    cpu.check_not_idle(Duration::from_millis(100), "").unwrap();
+    let child = crate::run_child("rayon_placement::child", "computing");
+    assert_eq!(child.code, Some(0), "{}", child.stderr);
+}
+
+#[test]
+fn an_idle_pool_is_seen_from_its_cpu_use() {
+    let child = crate::run_child("rayon_placement::child", "idle");
+    assert_eq!(child.code, Some(0), "{}", child.stderr);
 }

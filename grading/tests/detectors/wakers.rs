@@ -258,3 +258,29 @@ fn the_latest_waker_passes() {
     hand.check_woken_by("the delivery", || locker.deliver("flowers", true), FIX)
         .unwrap();
 }
+
+#[test]
+fn a_stale_waker_is_named_after_an_event_that_already_happened() {
+    paused_clock().run(|| async {
+        // Known bad: a parcel that keeps the waker of its first poll.
+        let first_only = |keeps: Keeps| {
+            let locker = Locker::default();
+            let mut hand = HandPoll::new(locker.parcel(keeps));
+            assert!(hand.poll().is_pending());
+            assert!(hand.poll_with_new_waker().is_pending());
+            (locker, hand)
+        };
+        let (locker, stale) = first_only(Keeps::First);
+        locker.deliver("flowers", true);
+        assert_says(
+            &stale
+                .check_woken_since_poll("the delivery", "replace it")
+                .unwrap_err(),
+            &["woke the waker from an earlier poll (stale), not the one from the latest poll"],
+        );
+        // Known good: the latest waker.
+        let (locker, latest) = first_only(Keeps::Latest);
+        locker.deliver("flowers", true);
+        latest.check_woken_since_poll("the delivery", FIX).unwrap();
+    });
+}

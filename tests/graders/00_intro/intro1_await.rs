@@ -5,8 +5,11 @@ use asynclings_grading::prelude::*;
 
 use crate::exercise::welcome_banner;
 
-const BLOCKED: &str = "welcome_banner never finished: it blocked the runtime thread (block_on inside \
-     async code?), so tokio's timer could never fire; .await the helpers' futures instead";
+const BLOCKED: &str = "welcome_banner blocked the runtime thread (block_on or a thread sleep \
+     inside async code?), so tokio's timer could not fire meanwhile; .await the helpers' futures \
+     instead";
+const NEVER_WOKEN: &str = "welcome_banner never finished: it waits for something that never \
+     comes; .await the two helpers' futures, nothing else";
 
 /// Runs the future made by `make` on a current-thread tokio runtime whose clock is paused
 /// (virtual time jumps ahead whenever every task waits on a timer), on a watched thread so a
@@ -19,8 +22,9 @@ where
     F::Output: Send + 'static,
 {
     paused_clock()
-        .limit(Duration::from_secs(1))
-        .on_block(BLOCKED)
+        .limit(Duration::from_secs(2))
+        .on_blocked(BLOCKED)
+        .on_never_woken(NEVER_WOKEN)
         .explain_panics(|message| {
             message.contains("runtime from within a runtime").then(|| {
                 "welcome_banner started a second runtime inside async code (a block_on inside \
@@ -37,6 +41,9 @@ fn greets_the_user_by_name_and_unread_count() {
     for (user, expected) in [
         (1, "Welcome back, Ada! You have 3 unread messages."),
         (2, "Welcome back, Grace! You have 0 unread messages."),
+        // Any other user: the helpers answer for every id, and so must the banner.
+        (7, "Welcome back, user #7! You have 1 unread messages."),
+        (0, "Welcome back, user #0! You have 1 unread messages."),
     ] {
         let (banner, _) = run_on_paused_clock(move || welcome_banner(user));
         assert_eq!(

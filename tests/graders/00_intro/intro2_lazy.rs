@@ -19,10 +19,14 @@ where
     F::Output: Send + 'static,
 {
     paused_clock()
-        .limit(Duration::from_secs(1))
-        .on_block(
-            "change_email never finished: it blocked the runtime thread (block_on inside async \
-             code?), so the audit write's timer could never fire; .await the future",
+        .limit(Duration::from_secs(2))
+        .on_blocked(
+            "change_email blocked the runtime thread (block_on or a thread sleep inside async \
+             code?), so the audit write's timer could not fire meanwhile; .await the future",
+        )
+        .on_never_woken(
+            "change_email never finished: it waits for something that never comes; .await the \
+             audit write's future, nothing else",
         )
         .run(make)
 }
@@ -83,5 +87,35 @@ fn waits_for_the_storage_to_confirm_the_write() {
          it did not wait for the write (a future dropped, or spawned to run later); .await \
          record_event's future",
         took.as_millis()
+    );
+}
+
+#[test]
+fn every_change_is_audited_in_order() {
+    let (events, emails) = run_on_paused_clock(|| async {
+        let log = Arc::new(AuditLog::default());
+        let profiles = Profiles::new(Arc::clone(&log));
+        profiles.change_email("ada", "ada@example.org").await;
+        profiles.change_email("grace", "grace@example.net").await;
+        profiles.change_email("ada", "").await;
+        (
+            log.events(),
+            (profiles.email_of("ada"), profiles.email_of("grace")),
+        )
+    });
+    assert_eq!(
+        events,
+        [
+            EVENT,
+            "grace changed email to grace@example.net",
+            "ada changed email to ",
+        ],
+        "three changes (by two users, the last to an empty address) must leave three events in \
+         the audit log, in order: await record_event for every change, whoever the user is"
+    );
+    assert_eq!(
+        emails,
+        (Some(String::new()), Some("grace@example.net".to_owned())),
+        "change_email must save each user's latest address"
     );
 }

@@ -1,5 +1,3 @@
-use std::future::Future;
-use std::pin::pin;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -18,22 +16,21 @@ fn shop_cache() -> PriceCache {
 /// is `Ready`; otherwise fails with what the `Pending` did wrong. `situation` says which lookup
 /// this was and `fix` what it should have returned.
 fn answer_of_first_poll(lookup: Lookup, situation: &str, fix: &str) -> Option<u32> {
-    let waker = CountingWaker::new();
-    let mut lookup = pin!(lookup);
-    if let Poll::Ready(answer) = lookup.as_mut().poll(&mut waker.context()) {
+    let mut lookup = HandPoll::new(lookup).blocking_fix(fix);
+    if let Poll::Ready(answer) = lookup.poll() {
         return answer;
     }
-    if waker.is_woken() {
+    if lookup.waker().is_woken() {
         // Keep polling a while, the way an executor would after the wake.
         let mut polls = 1;
         while polls < 100 {
             polls += 1;
-            if lookup.as_mut().poll(&mut waker.context()).is_ready() {
+            if lookup.poll().is_ready() {
                 panic!(
                     "{situation}: returned Pending and woke its own task {} time(s) before \
                      answering on poll {polls}: a pointless round trip through the executor. \
                      The answer is already known: {fix}",
-                    waker.wake_count()
+                    lookup.waker().wake_count()
                 );
             }
         }
@@ -41,9 +38,10 @@ fn answer_of_first_poll(lookup: Lookup, situation: &str, fix: &str) -> Option<u3
             "{situation}: returned Pending {polls} times in a row, waking its own task each time \
              ({} wakes): a busy loop that keeps the executor spinning and never finishes. The \
              answer is already known: {fix}",
-            waker.wake_count()
+            lookup.waker().wake_count()
         );
     }
+    let waker = lookup.waker();
     if waker.copies_held() == 0 {
         panic!(
             "{situation}: returned Pending with nothing registered to wake it, so an executor \
@@ -89,13 +87,45 @@ fn a_miss_is_ready_with_none_on_the_first_poll() {
 }
 
 #[test]
+fn a_free_sample_is_a_hit_at_zero_cents() {
+    let mut cache = shop_cache();
+    cache.insert("sample", 0);
+    let answer = answer_of_first_poll(
+        cache.lookup("sample"),
+        "looking up a product cached at 0 cents",
+        "return Poll::Ready(Some(price)) on the first poll, whatever the price",
+    );
+    assert_eq!(
+        answer,
+        Some(0),
+        "the lookup of \"sample\" (cached at 0 cents, a free sample) answered {answer:?}: a \
+         price of 0 is still a cached price, so hand over Some(0); only a product that is not \
+         cached answers None"
+    );
+}
+
+#[test]
+fn an_empty_cache_answers_none() {
+    let cache = PriceCache::default();
+    let answer = answer_of_first_poll(
+        cache.lookup(""),
+        "looking up in an empty cache",
+        "a miss is an answer too, so return Poll::Ready(None) on the first poll",
+    );
+    assert_eq!(
+        answer, None,
+        "an empty cache answered {answer:?}: nothing is cached, so every lookup answers None"
+    );
+}
+
+#[test]
 fn awaiting_lookups_on_tokio_gives_the_prices() {
     // Virtual time decides at once whether the awaiting task can ever be woken.
     let answers = paused_clock()
         .limit(Duration::from_secs(1))
-        .on_block(
-            "awaiting a lookup on a tokio runtime never finished: a poll blocked the thread; \
-             return Poll::Ready(answer) from poll as soon as the answer is known",
+        .on_blocked(
+            "awaiting a lookup on a tokio runtime blocked the thread; return \
+             Poll::Ready(answer) from poll as soon as the answer is known",
         )
         .would_hang_after(
             Duration::from_secs(60),

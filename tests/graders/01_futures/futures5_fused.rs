@@ -13,6 +13,11 @@ const CALIBRATION_TIME: Duration = Duration::from_millis(1000);
 /// Readings come faster than calibration takes, and never at the very instant it ends.
 const EVERY: Duration = Duration::from_millis(300);
 
+const KEPT_BUSY: &str = "the monitor kept the runtime busy, so (virtual) time could not move \
+    on: something in its loop is ready on every round (a completed future polled again whose \
+    panic is caught, or a closed channel's recv() that keeps returning None: leave the loop \
+    then)";
+
 /// What the display showed, and when (virtual time since the start).
 struct Log {
     shown: Vec<(Duration, Shown)>,
@@ -27,16 +32,17 @@ fn reading(k: u32) -> i32 {
 /// Runs `monitor` on a paused clock while a feeder sends `count` readings, one every 300 ms,
 /// then closes the channel. Records what reaches the display and when.
 fn run_monitor(count: u32) -> Log {
-    let outcome = in_paused_runtime(
-        "the monitor kept the runtime busy, so (virtual) time could not move on: something \
-         in its loop is ready on every round (a closed channel's recv() keeps returning None: \
-         leave the loop then) or blocks the thread",
-        move || async move {
+    run_monitor_calibrating(count, CALIBRATION_TIME)
+}
+
+/// [`run_monitor`] with a sensor whose calibration takes `calibration_time`.
+fn run_monitor_calibrating(count: u32, calibration_time: Duration) -> Log {
+    let outcome = in_paused_runtime(move || async move {
             let start = Instant::now();
             let (feed, readings) = mpsc::channel(16);
             let (display, mut screen) = mpsc::unbounded_channel();
             let sensor = Sensor {
-                calibration_time: CALIBRATION_TIME,
+                calibration_time,
                 bias: BIAS,
             };
             let monitor = tokio::spawn(monitor(sensor, readings, display));
@@ -69,8 +75,7 @@ fn run_monitor(count: u32) -> Log {
                     };
                     (returned_at, message)
                 })
-        },
-    );
+        });
     match outcome {
         Ok(log) => log,
         Err((at, message)) if message.contains("after completion") => panic!(
@@ -90,16 +95,23 @@ fn panic_text(payload: Box<dyn Any + Send>) -> String {
 }
 
 /// Runs `make()`'s future on a fresh current-thread runtime whose clock starts paused, on a
-/// watched thread: a future that never lets virtual time move on (it keeps waking itself, or
-/// blocks the thread) is stopped by the watchdog with `explanation`.
-fn in_paused_runtime<T, Fut>(explanation: &str, make: impl FnOnce() -> Fut + Send + 'static) -> T
+/// watched thread: a monitor that never lets virtual time move on (something in its loop is
+/// ready on every round), blocks the thread or is never woken is stopped with a verdict of
+/// its kind.
+fn in_paused_runtime<T, Fut>(make: impl FnOnce() -> Fut + Send + 'static) -> T
 where
     T: Send + 'static,
     Fut: Future<Output = T>,
 {
     paused_clock()
-        .limit(Duration::from_millis(1500))
-        .on_block(explanation)
+        .limit(Duration::from_secs(3))
+        // Whether the loop spins inside one poll (the runtime stalls) or yields between rounds
+        // (the runtime is busy) is tokio's business: both are the same mistake here.
+        .on_busy(KEPT_BUSY)
+        .on_blocked(KEPT_BUSY)
+        .on_never_woken(
+            "the monitor never returned: leave the loop as soon as recv() returns None",
+        )
         // The check turns the monitor's own panic into its verdict.
         .allow_task_panics()
         .run(make)
@@ -195,5 +207,35 @@ fn returns_when_the_readings_stop_even_mid_calibration() {
         "the readings channel closed at 600 ms but the monitor returned at {:?}: leave the \
          loop as soon as recv() returns None, even if calibration is still running",
         log.returned_at
+    );
+}
+
+#[test]
+fn returns_at_once_when_no_reading_ever_comes() {
+    let log = run_monitor(0);
+    assert_eq!(
+        (log.returned_at, log.shown.len()),
+        (Duration::ZERO, 0),
+        "the readings channel closed before any reading came: the monitor must return at once \
+         (it returned at {:?}) and show nothing (it showed {:?})",
+        log.returned_at,
+        log.shown
+    );
+}
+
+#[test]
+fn a_sensor_that_needs_no_calibration_corrects_every_reading() {
+    let log = run_monitor_calibrating(3, Duration::ZERO);
+    let shown: Vec<&Shown> = log.shown.iter().map(|(_, item)| item).collect();
+    assert_eq!(
+        shown,
+        [
+            &Shown::Calibrated { bias: BIAS },
+            &Shown::Corrected(reading(1) - BIAS),
+            &Shown::Corrected(reading(2) - BIAS),
+            &Shown::Corrected(reading(3) - BIAS),
+        ],
+        "a sensor whose calibration takes no time is calibrated before the first reading \
+         arrives: show Calibrated once, then every reading Corrected"
     );
 }

@@ -1,5 +1,4 @@
 use std::future::{Future, poll_fn};
-use std::pin::Pin;
 use std::task::Poll;
 use std::thread;
 use std::time::Duration;
@@ -8,62 +7,52 @@ use asynclings_grading::prelude::*;
 
 use crate::exercise::{Parcel, locker};
 
-/// Polls the parcel once with `waker`.
-fn poll_parcel<T>(parcel: &mut Pin<Box<Parcel<T>>>, waker: &CountingWaker) -> Poll<T> {
-    parcel.as_mut().poll(&mut waker.context())
+const RESOLVED_EARLY: &str = "the Parcel resolved before the courier delivered anything: return \
+    Pending while the slot is empty";
+
+const WAKE_IN_DELIVER: &str = "keep the waker in the shared slot, and in deliver() take it out \
+    and wake() it";
+
+const STORE_THEN_WAKE: &str = "in deliver(), put the parcel in the slot first and wake the \
+    waker after: a task polled the instant it is woken must find the parcel";
+
+fn customer<T>(parcel: Parcel<T>) -> HandPoll<Parcel<T>> {
+    HandPoll::new(parcel).blocking_fix(
+        "return Pending at once when the slot is empty, and let deliver() wake the task",
+    )
 }
 
 #[test]
 fn pending_parcel_leaves_a_waker_for_the_courier() {
     let (_courier, parcel) = locker::<&str>();
-    let mut parcel = Box::pin(parcel);
-    let customer = CountingWaker::new();
+    let mut customer = customer(parcel);
 
-    assert!(
-        poll_parcel(&mut parcel, &customer).is_pending(),
-        "the Parcel resolved before the courier delivered anything: return Pending while the \
-         slot is empty"
-    );
-    assert!(
-        !customer.is_woken(),
-        "woke its own task while the slot was still empty: the executor polls it again at \
-         once, a busy loop until the courier comes; leave the waker for deliver() instead"
-    );
-    assert!(
-        customer.copies_held() >= 1,
-        "returned Pending but kept no waker: nothing will ever poll it again; store a clone \
-         of cx.waker() in the slot, where deliver() can find it and wake it"
-    );
+    assert!(customer.poll().is_pending(), "{RESOLVED_EARLY}");
+    customer
+        .check_no_self_wake("leave the waker for deliver() instead")
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    customer
+        .check_kept_waker(
+            "store a clone of cx.waker() in the slot, where deliver() can find it and wake it",
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
 }
 
 #[test]
 fn delivery_wakes_the_waiting_customer() {
     let (courier, parcel) = locker();
-    let mut parcel = Box::pin(parcel);
-    let customer = CountingWaker::new();
+    let mut customer = customer(parcel);
 
-    assert!(
-        poll_parcel(&mut parcel, &customer).is_pending(),
-        "the Parcel resolved before the courier delivered anything: return Pending while the \
-         slot is empty"
-    );
-    let kept_a_waker = customer.copies_held() > 0;
-    courier.deliver("flowers");
-
-    assert!(
-        customer.is_woken(),
-        "{}",
-        if kept_a_waker {
-            "never woken after the delivery: the Parcel kept a waker, but deliver() did not wake \
-             it; keep the waker in the shared slot, and in deliver() take it out and wake() it"
-        } else {
-            "never woken after the delivery: the Parcel returned Pending but kept no waker, so \
-             deliver() had nothing to wake; store cx.waker().clone() in the slot and wake it \
-             in deliver()"
-        }
-    );
+    assert!(customer.poll().is_pending(), "{RESOLVED_EARLY}");
+    customer
+        .check_woken_by(
+            "the delivery",
+            || courier.deliver("flowers"),
+            WAKE_IN_DELIVER,
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
     assert_eq!(
-        poll_parcel(&mut parcel, &customer),
+        customer.poll(),
         Poll::Ready("flowers"),
         "the task was woken after the delivery, but polling the Parcel again did not return \
          the parcel: take it out of the slot when it is there"
@@ -71,17 +60,68 @@ fn delivery_wakes_the_waiting_customer() {
 }
 
 #[test]
+fn the_parcel_is_in_the_slot_when_the_customer_is_woken() {
+    let (courier, parcel) = locker();
+    // An executor at its most eager polls the task the instant it is woken.
+    let mut customer = EagerPoll::new(parcel).named("Parcel").blocking_fix(
+        "return Pending at once when the slot is empty, and let deliver() wake the task",
+    );
+    assert!(customer.poll().is_pending(), "{RESOLVED_EARLY}");
+    let parcel = customer
+        .check_ready_after(
+            "the delivery",
+            move || courier.deliver("a letter"),
+            Duration::ZERO,
+            STORE_THEN_WAKE,
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    assert_eq!(
+        parcel, "a letter",
+        "the customer got something other than what the courier delivered"
+    );
+}
+
+#[test]
+fn delivery_wakes_the_task_that_polled_last() {
+    let (courier, parcel) = locker();
+    let mut customer = customer(parcel);
+    assert!(customer.poll().is_pending(), "{RESOLVED_EARLY}");
+    // The customer's Parcel moved to another task (a select! gave up on it), which polls it now.
+    assert!(customer.poll_with_new_waker().is_pending(), "{RESOLVED_EARLY}");
+    customer
+        .check_woken_by(
+            "the delivery",
+            || courier.deliver("a parcel"),
+            "store the waker of every poll in the slot, replacing the one kept before",
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+}
+
+#[test]
 fn parcel_already_delivered_is_ready_on_the_first_poll() {
     let (courier, parcel) = locker();
     courier.deliver(7_u32);
-    let mut parcel = Box::pin(parcel);
-    let customer = CountingWaker::new();
+    let mut customer = customer(parcel);
 
     assert_eq!(
-        poll_parcel(&mut parcel, &customer),
+        customer.poll(),
         Poll::Ready(7),
         "the parcel was already in the slot, but the first poll did not return it: look in \
          the slot before deciding to wait"
+    );
+}
+
+#[test]
+fn a_parcel_can_be_anything_even_nothing() {
+    let (courier, parcel) = locker::<()>();
+    let mut customer = customer(parcel);
+    assert!(customer.poll().is_pending(), "{RESOLVED_EARLY}");
+    courier.deliver(());
+    assert_eq!(
+        customer.poll(),
+        Poll::Ready(()),
+        "an empty parcel (the unit value) was delivered but not returned: return whatever was \
+         delivered"
     );
 }
 
@@ -91,10 +131,14 @@ fn awaits_a_parcel_delivered_from_another_thread() {
 
     let (value, polls) = real_clock()
         .limit(Duration::from_millis(1500))
-        .on_block(
+        .on_never_woken(
             "the courier delivered from another thread after 50 ms, but the task awaiting the \
-            Parcel never finished: it returned Pending without leaving a waker that deliver() \
-            wakes, so the executor never polled it again",
+             Parcel never finished: it returned Pending without leaving a waker that deliver() \
+             wakes, so the executor never polled it again",
+        )
+        .on_blocked(
+            "awaiting the Parcel blocked the runtime's thread: return Pending at once when the \
+             slot is empty, and let deliver() wake the task",
         )
         .run(|| async {
             let (courier, parcel) = locker::<String>();

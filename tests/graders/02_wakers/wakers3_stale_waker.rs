@@ -1,5 +1,3 @@
-use std::future::Future;
-use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -9,23 +7,14 @@ use crate::exercise::{Alarm, Gauge, alarm};
 
 const LIMIT_MM: u32 = 300;
 
-fn poll_alarm(alarm: &mut Pin<Box<Alarm>>, task: &CountingWaker) -> Poll<u32> {
-    alarm.as_mut().poll(&mut task.context())
-}
-
 const RESOLVED_EARLY: &str =
     "the Alarm resolved before any level reached the limit: return Pending until it floods";
-
-/// Polls a dry alarm with `task`; it must wait.
-fn poll_dry(alarm: &mut Pin<Box<Alarm>>, task: &CountingWaker) {
-    assert!(poll_alarm(alarm, task).is_pending(), "{RESOLVED_EARLY}");
-}
 
 /// A dry alarm polled by a supervisor task, then (moved to another task) by a watcher with a
 /// waker of its own.
 fn alarm_moved_to_a_watcher() -> (Gauge, HandPoll<Alarm>) {
     let (gauge, alarm) = alarm(LIMIT_MM);
-    let mut hand = HandPoll::new(alarm);
+    let mut hand = HandPoll::new(alarm).named("Alarm");
     assert!(hand.poll().is_pending(), "{RESOLVED_EARLY}");
     // The alarm has moved to another task, which polls it with its own waker.
     assert!(hand.poll_with_new_waker().is_pending(), "{RESOLVED_EARLY}");
@@ -65,58 +54,76 @@ fn lets_go_of_the_waker_from_an_earlier_poll() {
 fn keeps_its_waker_when_polled_again_by_the_same_task() {
     const POLLS: usize = 100;
     let (gauge, alarm) = alarm(LIMIT_MM);
-    let mut alarm = Box::pin(alarm);
-    let task = CountingWaker::new();
+    let mut task = HandPoll::new(alarm).named("Alarm");
 
     for _ in 0..POLLS {
-        poll_dry(&mut alarm, &task);
+        assert!(task.poll().is_pending(), "{RESOLVED_EARLY}");
     }
-    let clones = task.clone_count();
-    assert!(
-        task.copies_held() > 0,
-        "returned Pending but kept no waker: nothing will ever poll it again; store cx.waker() \
-         where record() can wake it"
-    );
+    task.check_kept_waker("store cx.waker() where record() can wake it")
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+    let clones = task.waker().clone_count();
     assert!(
         clones <= 1,
         "cloned the waker on every poll ({clones} clones in {POLLS} polls by the same task): \
          compare with will_wake and keep the one you have"
     );
-    gauge.record(LIMIT_MM);
+    task.check_woken_by(
+        "the flood",
+        || gauge.record(LIMIT_MM),
+        "keep the task's waker where record() wakes it",
+    )
+    .unwrap_or_else(|verdict| panic!("{verdict}"));
+}
+
+#[test]
+fn only_a_level_at_or_above_the_limit_trips_it() {
+    let (gauge, alarm) = alarm(LIMIT_MM);
+    let mut task = HandPoll::new(alarm).named("Alarm");
+    assert!(task.poll().is_pending(), "{RESOLVED_EARLY}");
+    gauge.record(0);
+    gauge.record(LIMIT_MM - 1);
     assert!(
-        task.is_woken(),
-        "the flood did not wake the task that polled: keep its waker where record() wakes it"
+        task.poll().is_pending(),
+        "the Alarm resolved though every level stayed below the limit: only a level at or above \
+         it trips the alarm"
+    );
+    gauge.record(LIMIT_MM);
+    gauge.record(LIMIT_MM + 50);
+    assert_eq!(
+        task.poll(),
+        Poll::Ready(LIMIT_MM),
+        "a level exactly at the limit trips the alarm, and the alarm reports the first level \
+         that tripped it"
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn alarm_moved_from_a_select_into_a_task_still_fires() {
-    let (gauge, mut alarm) = alarm(LIMIT_MM);
+#[test]
+fn alarm_moved_from_a_select_into_a_task_still_fires() {
+    let level = paused_clock()
+        .limit(Duration::from_secs(3))
+        .would_hang_after(
+            Duration::from_secs(60),
+            "keep the waker from the latest poll: the alarm, awaited first in a select! and then \
+             moved into a spawned task, flooded, but the flood woke the select!'s stale waker \
+             and the watcher task slept through it",
+        )
+        .run(|| async {
+            let (gauge, mut alarm) = alarm(LIMIT_MM);
 
-    // The supervisor waits a while, then gives up and hands the alarm to a watcher task.
-    let early = tokio::select! {
-        level = &mut alarm => Some(level),
-        _ = tokio::time::sleep(Duration::from_millis(100)) => None,
-    };
-    assert!(
-        early.is_none(),
-        "the Alarm resolved before any level reached the limit: return Pending until it floods"
+            // The supervisor waits a while, then gives up and hands the alarm to a watcher task.
+            let early = tokio::select! {
+                level = &mut alarm => Some(level),
+                _ = tokio::time::sleep(Duration::from_millis(100)) => None,
+            };
+            assert!(early.is_none(), "{RESOLVED_EARLY}");
+            let watcher = tokio::spawn(alarm);
+            // Let the watcher poll the alarm once before the river rises.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            gauge.record(512);
+            watcher.await.expect("the watcher task panicked")
+        });
+    assert_eq!(
+        level, 512,
+        "the watcher got a different level than the one that tripped the alarm"
     );
-    let watcher = tokio::spawn(alarm);
-    // Let the watcher poll the alarm once before the river rises.
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    gauge.record(512);
-
-    match tokio::time::timeout(Duration::from_secs(60), watcher).await {
-        Ok(level) => assert_eq!(
-            level.expect("the watcher task panicked"),
-            512,
-            "the watcher got a different level than the one that tripped the alarm"
-        ),
-        Err(_) => panic!(
-            "the alarm, awaited first in a select! and then moved into a spawned task, flooded \
-             but the task never woke: the flood woke the select!'s stale waker; keep the waker \
-             from the latest poll"
-        ),
-    }
 }

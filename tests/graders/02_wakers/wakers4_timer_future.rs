@@ -186,15 +186,60 @@ fn wakes_the_waker_of_the_latest_poll() {
 }
 
 #[test]
+fn the_ring_is_marked_before_the_task_is_woken() {
+    const RING_AFTER: Duration = Duration::from_millis(100);
+    // An executor at its most eager polls the task the instant the timer's thread wakes it.
+    let mut timer = EagerPoll::new(KitchenTimer::new(RING_AFTER)).named("KitchenTimer");
+    assert!(
+        timer.poll().is_pending(),
+        "rang at its first poll, before any of its 0.1 s had passed: return Pending until the \
+         thread says the time is up"
+    );
+    timer
+        .check_ready_after(
+            "the timer's sleep",
+            || {},
+            PATIENCE,
+            "in the timer's thread, set `rang` first and wake the waker after",
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+}
+
+#[test]
+fn a_timer_of_no_duration_rings_too() {
+    let counting = CountingWaker::new();
+    let mut timer = pin!(KitchenTimer::new(Duration::ZERO));
+    let ring = match poll_once(timer.as_mut(), counting.waker()) {
+        std::task::Poll::Ready(ring) => Some(ring),
+        std::task::Poll::Pending => keep_polling(timer.as_mut(), &counting, 0).0,
+    };
+    let ring = ring.unwrap_or_else(|| {
+        panic!(
+            "a timer of no duration never rang: its thread has nothing to sleep, but it must \
+             still mark the timer as rung and wake the waker of the latest poll"
+        )
+    });
+    assert!(
+        ring.rang >= ring.started,
+        "the Ring says the timer rang before it started: record `started` at the first poll"
+    );
+}
+
+#[test]
 fn brews_espresso_and_milk_at_the_same_time() {
-    const ESPRESSO: Duration = Duration::from_millis(600);
-    const MILK: Duration = Duration::from_millis(400);
+    const ESPRESSO: Duration = Duration::from_millis(1000);
+    const MILK: Duration = Duration::from_millis(600);
 
     let began = Instant::now();
     let (espresso, milk) = real_clock()
-        .limit(Duration::from_millis(2500))
-        .on_block(
-            "brew_flat_white had not finished 2.5 s after starting a 0.6 s and a 0.4 s timer: a \
+        .limit(Duration::from_secs(4))
+        .on_blocked(
+            "brew_flat_white blocked the runtime's thread while the timers ran (a thread sleep, \
+             or a block_on, inside the async fn): no other task could run; wait by awaiting \
+             the two timers together",
+        )
+        .on_never_woken(
+            "brew_flat_white had not finished long after its 1.0 s and 0.6 s timers were up: a \
              timer never completes once woken (see the other checks)",
         )
         .run(move || brew_flat_white(ESPRESSO, MILK));
@@ -210,7 +255,7 @@ fn brews_espresso_and_milk_at_the_same_time() {
     assert!(
         overlapped,
         "ran one after another: one timer started only when the other had rung ({took:.1} s \
-         for a 0.6 s and a 0.4 s timer); a future does nothing until polled, so await both \
+         for a 1.0 s and a 0.6 s timer); a future does nothing until polled, so await both \
          at once with futures::join!"
     );
 }

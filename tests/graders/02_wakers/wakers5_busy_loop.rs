@@ -108,6 +108,48 @@ fn opening_wakes_the_waiting_task_body() {
 }
 
 #[test]
+fn the_door_is_open_when_the_task_is_woken() {
+    let door = DockDoor::new();
+    // An executor at its most eager polls the task the instant open() wakes it.
+    let mut opened = EagerPoll::new(door.opened()).named("Opened");
+    assert!(
+        opened.poll().is_pending(),
+        "Opened resolved while the door was still shut: return Ready only once open() has run"
+    );
+    let sensor = door.clone();
+    opened
+        .check_ready_after(
+            "the door opening",
+            move || sensor.open(),
+            Duration::ZERO,
+            "in open(), set the flag first and wake the waiting task after",
+        )
+        .unwrap_or_else(|verdict| panic!("{verdict}"));
+}
+
+#[test]
+fn opening_wakes_the_task_that_polled_last() {
+    run_with_watchdog(Duration::from_secs(2), BLOCKED_POLL, || {
+        let door = DockDoor::new();
+        let mut opened = HandPoll::new(door.opened()).named("Opened");
+        assert!(opened.poll().is_pending(), "Opened resolved while the door was still shut");
+        // The unloading task was moved (a select! gave up on it): it polls with a new waker.
+        assert!(
+            opened.poll_with_new_waker().is_pending(),
+            "Opened resolved while the door was still shut"
+        );
+        opened
+            .check_woken_by(
+                "the door opening",
+                || door.open(),
+                "register the waker of every poll (AtomicWaker::register replaces the one kept \
+                 before), so open() wakes the task that awaits the door now",
+            )
+            .unwrap_or_else(|verdict| panic!("{verdict}"));
+    });
+}
+
+#[test]
 fn an_open_door_is_seen_at_the_first_poll() {
     let door = DockDoor::new();
     door.open();
@@ -125,10 +167,11 @@ fn unloads_once_the_sensor_opens_the_door() {
     const SENSOR_DELAY: Duration = Duration::from_millis(50);
     let polls = real_clock()
         .limit(Duration::from_millis(1500))
-        .on_block(
+        .on_never_woken(
             "the sensor thread opened the door after 50 ms, but the task awaiting it never \
             finished: open() must wake the waker that the Pending poll registered",
         )
+        .on_blocked(BLOCKED_POLL)
         .run(|| async {
             let door = DockDoor::new();
             let sensor_door = door.clone();

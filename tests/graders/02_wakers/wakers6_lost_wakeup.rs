@@ -230,10 +230,11 @@ fn checkout_completes_when_the_terminal_approves() {
     const APPROVAL_DELAY: Duration = Duration::from_millis(30);
     let polls = real_clock()
         .limit(Duration::from_millis(1500))
-        .on_block(
+        .on_never_woken(
             "the card terminal approved the payment from its thread after 30 ms, but the checkout \
             awaiting it never finished: its wake-up was lost; register the waker, then check",
         )
+        .on_blocked(BLOCKED_POLL)
         .run(|| async {
             let terminal = Arc::new(CardTerminal::default());
             let driver_side = Arc::clone(&terminal);

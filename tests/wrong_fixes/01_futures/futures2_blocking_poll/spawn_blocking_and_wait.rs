@@ -1,5 +1,5 @@
 //! Wrong fix: sleeps on the blocking pool with spawn_blocking, but waits for it inside poll.
-// expect fail: one poll took
+// expect fail: blocked the thread
 //! A greeting from a slow backend, as a hand-written future.
 //!
 //! `DelayedGreeting::new("Ada", delay)` is a future that produces "Hello, Ada!" once `delay`

@@ -1,5 +1,5 @@
 //! Wrong fix: avoids needing a waker by joining the helper thread inside poll (blocks).
-// expect fail: blocked its thread
+// expect fail: blocked the thread
 //! Off-loading blocking work: `BlockingJob` runs a slow, blocking function (parsing a big log,
 //! hashing a file) on a helper thread, so the task that awaits it never blocks its executor.
 //!
