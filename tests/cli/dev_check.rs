@@ -4,7 +4,7 @@ use crate::support::{self, Invocation, Pack, stdout};
 /// solution passes clean, every wrong fix is rejected with its explanation.
 #[test]
 fn the_course_in_this_repository_passes_dev_check() {
-    Invocation::new(&Pack::root(), &["dev", "check"])
+    Invocation::new(&Pack::root(), &["dev", "check", "--strict"])
         .status(0)
         .stdout_has("the course is honest")
         .run();

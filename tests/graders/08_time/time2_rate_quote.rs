@@ -14,9 +14,13 @@ const HORIZON: Duration = Duration::from_secs(600);
 fn checkout() -> Run {
     paused_clock()
         .limit(Duration::from_secs(2))
-        .on_block(
-            "the quote never came back: something blocked the runtime's thread for good (a \
-             block_on or a thread sleep inside async code?); wait on tokio's timer instead",
+        .on_blocked(
+            "the carrier call held the runtime's thread while it waited (a thread sleep or a \
+             block_on inside async code?); wait on tokio's timer, awaited, instead",
+        )
+        .on_never_woken(
+            "the quote never came back and nothing was left to wake it; wait on tokio's \
+             timer, awaited, and give up at the deadline",
         )
         .would_hang_after(
             HORIZON,

@@ -33,6 +33,10 @@ where
             "the check never finished: a poll of Deadline blocked the thread for good (a \
              thread sleep, a join or a block_on inside poll?); poll must return at once",
         )
+        .allow_blocking(
+            "the check itself waits in real time (up to PATIENCE) for a timer thread a learner \
+             may use; every hand poll of Deadline is guarded on its own",
+        )
         .run(make)
 }
 

@@ -38,9 +38,9 @@ impl Delivery {
 fn deliver_to(policy: Backoff, failures: u32) -> Delivery {
     paused_clock()
         .limit(Duration::from_secs(3))
-        .on_block(
-            "deliver never finished: a wait blocked the runtime's thread for good; back off on \
-             tokio's timer",
+        .on_blocked(
+            "a back-off wait held the runtime's thread (and every other delivery on it); back \
+             off on tokio's timer, awaited",
         )
         .would_hang_after(
             Duration::from_secs(24 * 3600),
@@ -323,9 +323,9 @@ fn no_wait_blocks_the_thread() {
     };
     let stopwatch = paused_clock()
         .limit(Duration::from_secs(2))
-        .on_block(
-            "deliver never finished: a wait blocked the runtime's thread for good; back off on \
-             tokio's timer",
+        .on_blocked(
+            "the 1 s back-off held the runtime's thread; back off on tokio's timer, so the \
+             thread serves other tasks while the delivery waits",
         )
         .run(move || async move {
             let (watched, stopwatch) = watch_polls(deliver(slow, || async { Err::<(), u32>(0) }));
