@@ -100,6 +100,8 @@ pub struct Grader<'a> {
     incremental: Incremental,
     cache: cache::GradeCache,
     toolchain_identity: std::sync::OnceLock<String>,
+    /// As many compiles at once as there are cores, however many grades are in flight.
+    compile_slots: batch::Slots,
 }
 
 impl<'a> Grader<'a> {
@@ -131,6 +133,7 @@ impl<'a> Grader<'a> {
             incremental: Incremental::Off,
             cache: cache::GradeCache::new(&course.work_dir()),
             toolchain_identity: std::sync::OnceLock::new(),
+            compile_slots: batch::Slots::new(batch::cores()),
         })
     }
 
@@ -368,6 +371,7 @@ impl<'a> Grader<'a> {
             take_warnings(job, warnings, grade);
             return Ok(Some(work.binary.clone()));
         }
+        let _slot = self.compile_slots.take();
         let _deps = self.toolchain.lock_for_compile()?;
         let compiled = compile::compile(
             &self.toolchain,

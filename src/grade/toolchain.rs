@@ -278,8 +278,13 @@ fn build(course: &Course) -> Result<Toolchain> {
     Ok(toolchain)
 }
 
-/// Builds the shared library of the course's dependencies into the work folder (a folder per
-/// build, named by what went into it; older ones are removed).
+/// How many builds of the dependencies' shared library are kept beside the dependencies.
+const KEPT_LIBRARIES: usize = 4;
+
+/// Builds the shared library of the course's dependencies beside them (`<target>/debug/
+/// asynclings-deps/<id>/`), in a folder named by everything that went into it: courses that
+/// share compiled dependencies (copies of one course, the test suite's fixture courses) share
+/// the library too. The [`KEPT_LIBRARIES`] used last are kept.
 fn build_deps_library(course: &Course, toolchain: &Toolchain) -> Result<Linking> {
     let std_dir = PathBuf::from(
         super::compile::output_of(
@@ -305,14 +310,13 @@ fn build_deps_library(course: &Course, toolchain: &Toolchain) -> Result<Linking>
         "2\n{source}{:?}{:?}{:?}",
         toolchain.fingerprint, toolchain.externs, toolchain.rustc
     );
-    let parent = course.work_dir().join("deps");
+    let parent = toolchain
+        .deps_dir
+        .parent()
+        .unwrap_or(&toolchain.deps_dir)
+        .join("asynclings-deps");
     let folder = parent.join(&crate::seal::blob_id(identity.as_bytes())[..16]);
     let library = folder.join(format!("lib{DEPS_LIBRARY}.so"));
-    if let Ok(entries) = std::fs::read_dir(&parent) {
-        for entry in entries.flatten().filter(|e| e.path() != folder) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
     if !library.is_file() {
         // Built aside, then moved into place whole (the library's own name is its soname, so
         // it cannot be renamed).
@@ -343,9 +347,26 @@ fn build_deps_library(course: &Course, toolchain: &Toolchain) -> Result<Linking>
             ));
         }
         super::compile::output_of(&mut command, &course.root)?;
-        let _ = std::fs::remove_dir_all(&folder);
-        std::fs::rename(&aside, &folder)
-            .with_context(|| format!("cannot rename {}", aside.display()))?;
+        if std::fs::rename(&aside, &folder).is_err() {
+            // Another course sharing these dependencies built it meanwhile.
+            let _ = std::fs::remove_dir_all(&aside);
+            if !library.is_file() {
+                bail!("cannot move {} into place", aside.display());
+            }
+        }
+    }
+    // Marks it used last, then keeps only the libraries used last.
+    let _ = std::fs::File::open(&folder).and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    let mut builds: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&parent)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    builds.sort_by_key(|b| std::cmp::Reverse(b.0));
+    for (_, old) in builds.into_iter().skip(KEPT_LIBRARIES) {
+        let _ = std::fs::remove_dir_all(old);
     }
     Ok(Linking::Dynamic { library, std_dir })
 }
