@@ -1,8 +1,10 @@
 //! Grading many files at once. A grade is compiling (CPU: rustc and the linker) or running its
-//! checks, which mostly wait: on a virtual-time runtime's watchdog, a barrier, a deadline. So
-//! twice as many grades as cores are in flight, and the grader lets only as many compile at
-//! once as there are cores ([`super::Grader`]'s compile slots): one grade compiles while
-//! another's checks run, and the compilers never outnumber the cores.
+//! checks, which mostly wait: on a watchdog, a barrier, a deadline. So one grade more than there
+//! are cores is in flight, and the grader lets only as many compile at once as there are cores
+//! ([`super::Grader`]'s compile slots): a grade compiles while another's checks run, and the
+//! compilers never outnumber the cores. Not more: some graders decide with real-time watchdogs
+//! (a poll that has not returned after 1 s), and a machine loaded far beyond its cores makes
+//! their verdicts drift.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -30,7 +32,7 @@ pub fn grade_all(
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Grade>>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());
-    let workers = (cores() * 2).min(jobs.len().max(1));
+    let workers = (cores() + 1).min(jobs.len().max(1));
     thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {

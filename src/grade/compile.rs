@@ -379,14 +379,15 @@ impl WorkFiles {
     /// guard removes the grade's folder, then unlocks, when dropped.
     pub fn prepare(&self) -> Result<InUse> {
         let locks = self.lock.parent().unwrap_or(Path::new("."));
-        for dir in [&self.dir, locks] {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
+        std::fs::create_dir_all(locks)
+            .with_context(|| format!("cannot create {}", locks.display()))?;
         let lock = std::fs::File::create(&self.lock)
             .with_context(|| format!("cannot create {}", self.lock.display()))?;
         lock.lock()
             .with_context(|| format!("cannot lock {}", self.lock.display()))?;
+        // Only now: the grade that held the lock removed the folder on its way out.
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("cannot create {}", self.dir.display()))?;
         if let Some(incremental) = &self.incremental {
             std::fs::create_dir_all(incremental)
                 .with_context(|| format!("cannot create {}", incremental.display()))?;
