@@ -99,6 +99,11 @@ impl Toolchain {
             let _ = std::fs::remove_dir_all(course.work_dir().join(legacy));
         }
         let toolchain = build(course)?;
+        if let Linking::Static { reason } = &toolchain.linking {
+            announce(&format!(
+                "test binaries link every dependency in (slower): their shared library could not be built: {reason}"
+            ));
+        }
         std::fs::create_dir_all(course.work_dir())
             .with_context(|| format!("cannot create {}", course.work_dir().display()))?;
         write_atomically(&cache, &serde_json::to_vec_pretty(&toolchain)?)?;
