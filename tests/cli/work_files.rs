@@ -144,3 +144,26 @@ fn the_grade_cache_never_stands_in_for_a_changed_file() {
     pack.write("exercises/01_demo/fails_check.rs", &solution);
     run(0, "passes all 2 checks");
 }
+
+#[test]
+fn a_file_the_grader_reads_at_compile_time_invalidates_the_cached_binary() {
+    let pack = Pack::copy("basic");
+    pack.write(
+        "tests/graders/01_demo/fails_check.rs",
+        "use crate::exercise::answer;\n\n\
+         const EXPECTED: &str = include_str!(\"expected.txt\");\n\n\
+         #[test]\nfn answers_as_expected() {\n    \
+         assert_eq!(answer().to_string(), EXPECTED.trim(), \"not the expected answer\");\n}\n",
+    );
+    pack.write("tests/graders/01_demo/expected.txt", "42\n");
+    pack.asynclings(&["dev", "seal"]).status(0).run();
+    let solution = pack.read("solutions/01_demo/fails_check.rs");
+    pack.write("exercises/01_demo/fails_check.rs", &solution);
+    pack.asynclings(&["run", "fails_check"]).status(0).run();
+    // Nothing the cache key hashes changed, but a source rustc read did.
+    pack.write("tests/graders/01_demo/expected.txt", "41\n");
+    pack.asynclings(&["run", "fails_check"])
+        .status(1)
+        .stdout_has("not the expected answer")
+        .run();
+}
