@@ -10,7 +10,8 @@
 //!   verdict line, debounce included.
 //!
 //! Two cases each: a passing tokio exercise (its solution, with a changing comment so every
-//! grade really recompiles) and a compile error. Then a warm `verify --solutions` (every
+//! grade really recompiles: no content is graded twice, so the grade cache never answers) and a
+//! compile error. Then a warm `verify --solutions` (every
 //! solution already built once: the grade cache's case), per exercise. Last, watch's idle CPU
 //! and memory.
 //!
@@ -85,14 +86,16 @@ fn main() {
         &course.time_runs(&binary, BROKEN, 1, edits, &edit_broken),
     );
 
+    // Contents `run` never graded: the grade cache must not answer for watch.
+    let fresh = 1000;
     let watch = WatchProcess::start(&binary, &course, PASSING);
     let watch_passing = report(
         &format!("watch, passing tokio exercise ({PASSING})"),
-        &watch.time_saves(PASSING, edits, &edit_passing),
+        &watch.time_saves(PASSING, edits, &|round| edit_passing(fresh + round)),
     );
     let watch_broken = report(
         &format!("watch, compile error ({BROKEN})"),
-        &watch.time_saves(BROKEN, edits, &edit_broken),
+        &watch.time_saves(BROKEN, edits, &|round| edit_broken(fresh + round)),
     );
     watch.idle(Duration::from_secs(10));
     drop(watch);

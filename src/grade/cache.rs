@@ -11,7 +11,9 @@
 //! removed and the grade compiles. Content, never modification times, decides.
 //!
 //! Entries are folders `<key>/` holding `grade` and `entry.json`, written aside and renamed
-//! into place whole. The cache holds at most [`limit`] bytes of binaries; the entries used
+//! into place whole. The cache holds at most [`limit`] bytes of binaries. Fixtures' entries (wrong
+//! and right fixes, cheats: hundreds in a course, graded in one sweep by `dev check`) go first,
+//! so they never push out the solutions' and the learner's; within each kind, the entries used
 //! longest ago go first.
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,8 @@ use crate::atomic_file::write_atomically;
 const DEFAULT_LIMIT_MB: u64 = 256;
 const BINARY: &str = "grade";
 const ENTRY: &str = "entry.json";
+/// Present in the entry of a fixture's binary.
+const FIXTURE: &str = "fixture";
 /// Bumped whenever what a key covers changes meaning.
 const FORMAT: &str = "asynclings grade cache 1";
 
@@ -165,6 +169,7 @@ impl GradeCache {
 
     /// Stores `binary` under `key`, with the sources listed in the dep-info files `dep_info`
     /// (rustc's, relative to `course_root` or absolute), then prunes the cache to its bound.
+    /// A `fixture`'s entry is pruned before any other.
     pub fn insert(
         &self,
         key: &str,
@@ -172,6 +177,7 @@ impl GradeCache {
         dep_info: &[&Path],
         course_root: &Path,
         warnings: &[Diagnostic],
+        fixture: bool,
     ) -> Result<()> {
         if !self.enabled() {
             return Ok(());
@@ -208,6 +214,10 @@ impl GradeCache {
         if std::fs::hard_link(binary, &stored).is_err() {
             std::fs::copy(binary, &stored)
                 .with_context(|| format!("cannot copy {}", binary.display()))?;
+        }
+        if fixture {
+            std::fs::write(partial.join(FIXTURE), "")
+                .with_context(|| format!("cannot write in {}", partial.display()))?;
         }
         write_atomically(&partial.join(ENTRY), &serde_json::to_vec(&entry)?)?;
         let folder = self.dir.join(key);
@@ -247,11 +257,18 @@ impl GradeCache {
             }
             let used = std::fs::metadata(path.join(ENTRY)).and_then(|m| m.modified());
             let size = std::fs::metadata(path.join(BINARY)).map_or(0, |m| m.len());
-            entries.push((used.unwrap_or(SystemTime::UNIX_EPOCH), size, path));
+            let fixture = path.join(FIXTURE).exists();
+            entries.push((
+                fixture,
+                std::cmp::Reverse(used.unwrap_or(SystemTime::UNIX_EPOCH)),
+                size,
+                path,
+            ));
         }
-        entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+        // Kept first: the others, then fixtures; each the most recently used first.
+        entries.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let mut total = 0;
-        for (_, size, path) in entries {
+        for (_, _, size, path) in entries {
             total += size;
             if total > self.limit {
                 let _ = std::fs::remove_dir_all(path);
@@ -366,6 +383,9 @@ mod tests {
             GradeCache::with_limit(&self.path("work"), limit)
         }
         fn insert(&self, cache: &GradeCache, key: &str) {
+            self.insert_kind(cache, key, false);
+        }
+        fn insert_kind(&self, cache: &GradeCache, key: &str, fixture: bool) {
             cache
                 .insert(
                     key,
@@ -373,6 +393,7 @@ mod tests {
                     &[&self.path("grade.d")],
                     self.dir.path(),
                     &[Diagnostic::located("exercises/a.rs", "unused".into())],
+                    fixture,
                 )
                 .unwrap();
         }
@@ -461,6 +482,28 @@ mod tests {
         assert!(setup.path("work/cache/a").exists());
         assert!(!setup.path("work/cache/b").exists());
         assert!(setup.path("work/cache/c").exists());
+    }
+
+    #[test]
+    fn fixtures_never_push_out_solutions_or_the_learners_files() {
+        let setup = Setup::new();
+        // Room for two binaries of 10 bytes.
+        let cache = setup.cache(25);
+        setup.insert(&cache, "solution");
+        setup.insert_kind(&cache, "fixture1", true);
+        // Timestamps are coarse: make the order explicit.
+        std::fs::File::open(setup.path("work/cache/fixture1/entry.json"))
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(60))
+            .unwrap();
+        setup.insert_kind(&cache, "fixture2", true);
+        assert!(setup.path("work/cache/solution").exists());
+        assert!(!setup.path("work/cache/fixture1").exists());
+        assert!(setup.path("work/cache/fixture2").exists());
+        setup.insert(&cache, "exercise");
+        assert!(setup.path("work/cache/solution").exists());
+        assert!(setup.path("work/cache/exercise").exists());
+        assert!(!setup.path("work/cache/fixture2").exists());
     }
 
     #[test]

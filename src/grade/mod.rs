@@ -414,6 +414,7 @@ impl<'a> Grader<'a> {
                     &[&work.rlib_sources, &work.binary_sources],
                     &self.course.root,
                     &warnings,
+                    matches!(job.subject, Subject::WrongFix(_) | Subject::RightFix(_)),
                 );
                 Ok(Some(work.binary.clone()))
             }
