@@ -266,7 +266,7 @@ impl GradeCache {
             ));
         }
         // Kept first: the others, then fixtures; each the most recently used first.
-        entries.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        entries.sort_by_key(|e| (e.0, e.1));
         let mut total = 0;
         for (_, _, size, path) in entries {
             total += size;
