@@ -98,6 +98,7 @@ impl Toolchain {
         for legacy in ["bin", "lib", "roots", "scratch"] {
             let _ = std::fs::remove_dir_all(course.work_dir().join(legacy));
         }
+        super::compile::prune_incremental(&course.work_dir(), super::compile::KEPT_INCREMENTAL);
         let toolchain = build(course)?;
         if let Linking::Static { reason } = &toolchain.linking {
             announce(&format!(
