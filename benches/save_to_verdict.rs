@@ -10,7 +10,15 @@
 //!   verdict line, debounce included.
 //!
 //! Two cases each: a passing tokio exercise (its solution, with a changing comment so every
-//! grade really recompiles) and a compile error. Last, watch's idle CPU and memory.
+//! grade really recompiles: no content is graded twice, so the grade cache never answers) and a
+//! compile error. Then a warm `verify --solutions` (every
+//! solution already built once: the grade cache's case), per exercise. Last, watch's idle CPU
+//! and memory.
+//!
+//! The machine is shared and noisy, so the run also times a baseline: `rustc` compiling and
+//! linking a small program, at the start and at the end. Each figure is printed with its ratio
+//! to that baseline: a later run on a busier machine has larger figures but similar ratios, and a
+//! regression shows as a larger ratio. The summary names issue 12's targets.
 //! Set ASYNCLINGS_BIN to time another build of the binary (say, the debug one).
 
 use std::io::{BufRead, BufReader};
@@ -43,6 +51,12 @@ fn main() {
             .unwrap_or("?")
     );
 
+    let baseline_before = baseline();
+    println!(
+        "baseline (rustc builds a small program): median {:.0} ms",
+        ms(baseline_before)
+    );
+
     let passing = course.exercise_file(PASSING);
     let solution = std::fs::read_to_string(
         course
@@ -63,38 +77,122 @@ fn main() {
         .unwrap()
     };
 
-    report(
+    let run_passing = report(
         &format!("run, passing tokio exercise ({PASSING})"),
         &course.time_runs(&binary, PASSING, 0, edits, &edit_passing),
     );
-    report(
+    let run_broken = report(
         &format!("run, compile error ({BROKEN})"),
         &course.time_runs(&binary, BROKEN, 1, edits, &edit_broken),
     );
 
+    // Contents `run` never graded: the grade cache must not answer for watch.
+    let fresh = 1000;
     let watch = WatchProcess::start(&binary, &course, PASSING);
-    report(
+    let watch_passing = report(
         &format!("watch, passing tokio exercise ({PASSING})"),
-        &watch.time_saves(PASSING, edits, &edit_passing),
+        &watch.time_saves(PASSING, edits, &|round| edit_passing(fresh + round)),
     );
-    report(
+    let watch_broken = report(
         &format!("watch, compile error ({BROKEN})"),
-        &watch.time_saves(BROKEN, edits, &edit_broken),
+        &watch.time_saves(BROKEN, edits, &|round| edit_broken(fresh + round)),
     );
     watch.idle(Duration::from_secs(10));
+    drop(watch);
+
+    let exercises = course.exercise_count();
+    let verify = course.time_verify_solutions(&binary, 3);
+    let verify_each = report(
+        &format!("warm verify --solutions ({exercises} exercises), whole run"),
+        &verify,
+    ) / exercises as u32;
+
+    let baseline_after = baseline();
+    let base = (baseline_before + baseline_after) / 2;
+    println!(
+        "\nbaseline: {:.0} ms at the start, {:.0} ms at the end; ratios below are to their mean",
+        ms(baseline_before),
+        ms(baseline_after)
+    );
+    println!(
+        "{:<52} {:>8} {:>8} {:>7}",
+        "figure (median)", "ms", "target", "ratio"
+    );
+    for (figure, value, target) in [
+        (
+            "warm verify --solutions, per exercise",
+            verify_each,
+            Some(60),
+        ),
+        (
+            "watch: save -> verdict, passing tokio exercise",
+            watch_passing,
+            Some(250),
+        ),
+        (
+            "watch: save -> verdict, compile error",
+            watch_broken,
+            Some(100),
+        ),
+        ("run: passing tokio exercise", run_passing, None),
+        ("run: compile error", run_broken, Some(100)),
+    ] {
+        let target = target.map_or("-".to_owned(), |t: u32| {
+            let met = if ms(value) <= f64::from(t) { "" } else { "!" };
+            format!("{met}{t}")
+        });
+        println!(
+            "{figure:<52} {:>8.0} {target:>8} {:>7.2}",
+            ms(value),
+            value.as_secs_f64() / base.as_secs_f64()
+        );
+    }
+    println!("(\"!\": target not met)");
 }
 
-fn report(case: &str, samples: &[Duration]) {
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Prints the samples' median, min and max; returns the median.
+fn report(case: &str, samples: &[Duration]) -> Duration {
     let mut sorted = samples.to_vec();
     sorted.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "{case}: median {:.0} ms, min {:.0} ms, max {:.0} ms over {} edits",
+        "{case}: median {:.0} ms, min {:.0} ms, max {:.0} ms over {} samples",
         ms(sorted[sorted.len() / 2]),
         ms(sorted[0]),
         ms(sorted[sorted.len() - 1]),
         sorted.len()
     );
+    sorted[sorted.len() / 2]
+}
+
+/// The machine's speed right now at what grading does most: the median of 5 builds of a small
+/// program (a thread, a channel, a formatted print) by `rustc`, compile and link.
+fn baseline() -> Duration {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("baseline.rs");
+    std::fs::write(
+        &source,
+        "fn main() {\n    let (tx, rx) = std::sync::mpsc::channel();\n    std::thread::spawn(move || tx.send(42).unwrap());\n    println!(\"{}\", rx.recv().unwrap());\n}\n",
+    )
+    .unwrap();
+    let mut samples: Vec<Duration> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let status = Command::new("rustc")
+                .args(["-C", "debuginfo=0", "-o"])
+                .arg(dir.path().join("baseline"))
+                .arg(&source)
+                .status()
+                .unwrap();
+            assert!(status.success());
+            started.elapsed()
+        })
+        .collect();
+    samples.sort();
+    samples[2]
 }
 
 /// The course copied to a temp folder, its dependencies pointing back at this repository.
@@ -121,6 +219,36 @@ impl CourseCopy {
         )
         .unwrap();
         Self { dir }
+    }
+
+    fn exercise_count(&self) -> usize {
+        let info = std::fs::read_to_string(self.dir.path().join("info.toml")).unwrap();
+        info.lines().filter(|l| l.trim() == "[[exercises]]").count()
+    }
+
+    /// Times `rounds` runs of `verify --solutions` after one that builds (and caches) them all.
+    fn time_verify_solutions(&self, binary: &Path, rounds: usize) -> Vec<Duration> {
+        let verify = || {
+            let output = Command::new(binary)
+                .args(["verify", "--solutions"])
+                .current_dir(self.dir.path())
+                .output()
+                .unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&output.stdout)
+            );
+        };
+        verify();
+        (0..rounds)
+            .map(|_| {
+                let started = Instant::now();
+                verify();
+                started.elapsed()
+            })
+            .collect()
     }
 
     fn exercise_file(&self, name: &str) -> PathBuf {

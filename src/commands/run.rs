@@ -11,7 +11,7 @@ use crate::render::{self, Audience};
 
 pub fn run(session: &mut Session, name: Option<&str>) -> Result<u8> {
     let exercise = session.exercise_or_current(name)?.clone();
-    let grader = Grader::new(&session.course, SealPolicy::Enforce, &announce)?;
+    let grader = Grader::new(&session.course, SealPolicy::Enforce, &announce)?.keep_incremental();
     let grade = grader.grade(&exercise, &Subject::Exercise, false, &Control::default())?;
     let width = render::terminal_width();
     out!(

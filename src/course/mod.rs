@@ -185,14 +185,64 @@ impl Course {
             .find(|file| file.is_file())
     }
 
-    /// The folder where asynclings keeps generated files (crate roots, test binaries).
+    /// The folder where asynclings keeps generated files (crate roots, test binaries, locks):
+    /// under the target directory in use, so a read-only checkout with `CARGO_TARGET_DIR`
+    /// elsewhere can still be graded.
     pub fn work_dir(&self) -> PathBuf {
-        self.root.join("target").join("asynclings")
+        let target = std::env::var_os("CARGO_TARGET_DIR").filter(|dir| !dir.is_empty());
+        work_dir_for(&self.root, target.as_deref().map(Path::new))
     }
+}
+
+/// `target/asynclings` of the course at `root`; with a target directory of its own
+/// (`CARGO_TARGET_DIR`, relative to the current folder as for cargo), a folder in
+/// `<target>/asynclings` named after the course's folder and path, since copies of courses may
+/// share that target directory and must not share work files.
+fn work_dir_for(root: &Path, target: Option<&Path>) -> PathBuf {
+    let Some(target) = target else {
+        return root.join("target").join("asynclings");
+    };
+    let target = std::path::absolute(target).unwrap_or_else(|_| target.to_owned());
+    let name = root
+        .file_name()
+        .map_or_else(|| "course".into(), |n| n.to_string_lossy().into_owned());
+    let id = crate::seal::blob_id(root.as_os_str().as_encoded_bytes());
+    target
+        .join("asynclings")
+        .join(format!("{name}-{}", &id[..12]))
 }
 
 /// `path` with symlinks and `..` resolved when it exists; as given otherwise (the error comes
 /// later, from whoever needs the file).
 fn resolved(path: &Path) -> PathBuf {
     path.canonicalize().unwrap_or_else(|_| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_files_go_under_the_target_directory_in_use() {
+        let root = Path::new("/home/me/course");
+        assert_eq!(
+            work_dir_for(root, None),
+            Path::new("/home/me/course/target/asynclings")
+        );
+        let shared = work_dir_for(root, Some(Path::new("/cache/target")));
+        assert!(shared.starts_with("/cache/target/asynclings"), "{shared:?}");
+        let name = shared.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("course-"), "{name}");
+        // Two copies of one course sharing the target directory keep their work apart.
+        let other = work_dir_for(
+            Path::new("/home/you/course"),
+            Some(Path::new("/cache/target")),
+        );
+        assert_ne!(shared, other);
+        assert_eq!(
+            shared,
+            work_dir_for(root, Some(Path::new("/cache/target"))),
+            "the same course finds its work files again"
+        );
+    }
 }

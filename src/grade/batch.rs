@@ -1,8 +1,13 @@
-//! Grading many files at once, a few at a time (each grade already runs its checks in
-//! parallel).
+//! Grading many files at once. A grade is compiling (CPU: rustc and the linker) or running its
+//! checks, which mostly wait: on a watchdog, a barrier, a deadline. So one grade more than there
+//! are cores is in flight, and the grader lets only as many compile at once as there are cores
+//! ([`super::Grader`]'s compile slots): a grade compiles while another's checks run, and the
+//! compilers never outnumber the cores. Not more: some graders decide with real-time watchdogs
+//! (a poll that has not returned after 1 s), and a machine loaded far beyond its cores makes
+//! their verdicts drift.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 use std::thread;
 
 use super::{Control, Grade, Grader, Subject};
@@ -27,9 +32,7 @@ pub fn grade_all(
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Grade>>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());
-    let workers = thread::available_parallelism()
-        .map_or(2, |n| n.get())
-        .min(jobs.len().max(1));
+    let workers = (cores() + 1).min(jobs.len().max(1));
     thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
@@ -50,4 +53,72 @@ pub fn grade_all(
         .into_iter()
         .map(|r| r.expect("every job was graded"))
         .collect()
+}
+
+/// The machine's cores (2 when unknown).
+pub fn cores() -> usize {
+    thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// At most `n` holders at once (the compile slots).
+pub struct Slots {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// A held slot, given back when dropped.
+pub struct Slot<'a>(&'a Slots);
+
+impl Slots {
+    pub fn new(n: usize) -> Self {
+        Self {
+            free: Mutex::new(n.max(1)),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Waits for a free slot.
+    pub fn take(&self) -> Slot<'_> {
+        let mut free = self.free.lock().expect("no panic holding the lock");
+        while *free == 0 {
+            free = self.freed.wait(free).expect("no panic holding the lock");
+        }
+        *free -= 1;
+        Slot(self)
+    }
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        *self.0.free.lock().expect("no panic holding the lock") += 1;
+        self.0.freed.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    #[test]
+    fn slots_never_have_more_holders_than_they_allow() {
+        let slots = Slots::new(2);
+        let holding = AtomicUsize::new(0);
+        let most = AtomicUsize::new(0);
+        thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..50 {
+                        let _slot = slots.take();
+                        let now = holding.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        thread::yield_now();
+                        holding.fetch_sub(1, Ordering::SeqCst);
+                    }
+                });
+            }
+        });
+        assert!(most.load(Ordering::SeqCst) <= 2);
+        assert_eq!(*slots.free.lock().unwrap(), 2, "every slot given back");
+    }
 }

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 
 use anyhow::Result;
 
-use super::compile::WorkFiles;
+use super::compile::{Incremental, WorkFiles};
 use super::{Control, Grade, GradeJob, GradeStatus, Grader, Subject};
 use crate::course::Exercise;
 use crate::seal::blob_id;
@@ -62,8 +62,8 @@ fn solution_compiles(grader: &Grader<'_>, exercise: &Exercise, control: &Control
         return Ok(false);
     }
     let work_key = format!("solution-{}", exercise.name());
-    let work = WorkFiles::new(&course.work_dir(), &work_key);
-    let _lock = work.prepare()?;
+    let work = WorkFiles::new(&course.work_dir(), &work_key, Incremental::Off);
+    let _in_use = work.prepare()?;
     let job = GradeJob {
         exercise,
         subject: &Subject::Solution,

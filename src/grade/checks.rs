@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-use super::compile::WorkFiles;
+use super::compile::{Incremental, WorkFiles};
 use super::execute::{self, Ending, Job, Limits};
 use super::{
     Cancelled, Control, Grade, GradeJob, GradeStatus, Grader, SealPolicy, Subject, libtest,
@@ -110,9 +110,9 @@ impl Grader<'_> {
                 exercise.solution().display()
             );
         }
-        let work = WorkFiles::new(&self.course.work_dir(), &key);
+        let work = WorkFiles::new(&self.course.work_dir(), &key, Incremental::Off);
         let mut grade = Grade::empty(exercise.name(), &exercise.solution().to_string_lossy());
-        let _lock = work.prepare()?;
+        let _in_use = work.prepare()?;
         let job = GradeJob {
             exercise,
             subject: &Subject::Solution,
@@ -169,25 +169,5 @@ impl Grader<'_> {
         }
         // None at all is the grade's to report (a failing check), not an error here.
         Ok(libtest::parse_list(&finished.stdout.text()))
-    }
-}
-
-impl WorkFiles {
-    /// Creates the folders of the work files and locks them for this process (two asynclings
-    /// processes, watch and run in another terminal, must not share a binary); the lock lasts
-    /// as long as the returned file.
-    pub(super) fn prepare(&self) -> Result<std::fs::File> {
-        for dir in [&self.root, &self.rlib, &self.binary, &self.lock]
-            .iter()
-            .filter_map(|p| p.parent())
-        {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        let lock = std::fs::File::create(&self.lock)
-            .with_context(|| format!("cannot create {}", self.lock.display()))?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", self.lock.display()))?;
-        Ok(lock)
     }
 }

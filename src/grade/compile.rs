@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use cargo_metadata::diagnostic::{Diagnostic as RustcDiagnostic, DiagnosticLevel};
 
 use super::execute::{self, Cancel, Ending, Job, Limits};
 use super::libtest::human_seconds;
 use super::report::Diagnostic;
-use super::toolchain::Toolchain;
+use super::toolchain::{DEPS_LIBRARY, Linking, Toolchain};
 
 /// How long one compilation may take. A file of an exercise compiles in well under a second
 /// (a few seconds cold, on a loaded machine); a `const` that loops never ends.
@@ -33,11 +33,15 @@ pub enum CrateKind {
 }
 
 /// One compilation.
+#[derive(Clone)]
 pub struct CompileJob<'a> {
     pub kind: CrateKind,
     pub root: &'a Path,
     pub output: &'a Path,
-    pub incremental: &'a Path,
+    /// Where rustc lists the source files it read (for the grade cache).
+    pub dep_info: &'a Path,
+    /// rustc's incremental cache, for grades of a file that is edited and graded again.
+    pub incremental: Option<&'a Path>,
     /// `--extern` crates besides the course's dependencies (the compiled exercise).
     pub extra_externs: Vec<(&'a str, &'a Path)>,
     /// Compile with clippy-driver, so clippy's lints are reported as warnings.
@@ -71,6 +75,11 @@ pub fn compile(
     job: &CompileJob<'_>,
     cancel: &Cancel,
 ) -> Result<Compiled> {
+    run(command(toolchain, course_root, job), cancel)
+}
+
+/// The compiler's command line for `job` (also what the grade cache's key is made of).
+pub fn command(toolchain: &Toolchain, course_root: &Path, job: &CompileJob<'_>) -> Command {
     let compiler = if job.clippy {
         &toolchain.clippy_driver
     } else {
@@ -101,10 +110,26 @@ pub fn compile(
             .args(["--test", "--crate-name", "grade"])
             .args(["-C", "codegen-units=16"]),
     };
+    if let (CrateKind::Tests, Linking::Dynamic { library, std_dir }) =
+        (job.kind, &toolchain.linking)
+    {
+        // The generated root names the library (`extern crate`), so rustc links the
+        // dependencies from it; the rpath lets the binary find it and std's.
+        command
+            .args(["-C", "prefer-dynamic"])
+            .arg("--extern")
+            .arg(format!("{DEPS_LIBRARY}={}", library.display()));
+        for folder in [library.parent().unwrap_or(Path::new(".")), std_dir] {
+            command
+                .arg("-C")
+                .arg(format!("link-arg=-Wl,-rpath,{}", folder.display()));
+        }
+    }
     command
         .arg(job.root)
         .arg("-o")
         .arg(job.output)
+        .arg(format!("--emit=dep-info={},link", job.dep_info.display()))
         .arg("-L")
         .arg(prefixed("dependency=", &toolchain.deps_dir));
     for dependency in &toolchain.externs {
@@ -120,15 +145,22 @@ pub fn compile(
     command
         // Symbols named in the crate's own namespace, which `symbols.rs` relies on.
         .args(["-C", "symbol-mangling-version=v0"])
-        .args(["-C", "debuginfo=0", "-C"])
-        .arg(prefixed("incremental=", job.incremental))
+        .args(["-C", "debuginfo=0"])
         .args(["--error-format=json", "--json=diagnostic-rendered-ansi"]);
+    if let Some(incremental) = job.incremental {
+        command.arg("-C").arg(prefixed("incremental=", incremental));
+    }
     // Messages and panic locations name files relative to the course, as the learner sees them.
     for folder in &job.relative_to {
         command
             .arg("--remap-path-prefix")
             .arg(format!("{}/=", folder.display()));
     }
+    command
+}
+
+/// Runs a compiler command made by [`command`].
+fn run(command: Command, cancel: &Cancel) -> Result<Compiled> {
     let limits = Limits::compiler(TIME_LIMIT);
     let finished = execute::run_all(vec![Job::Plain(command)], limits, 1, cancel)?.remove(0);
     let stderr = finished.stderr.text();
@@ -155,6 +187,22 @@ pub fn compile(
         ),
         other => bail!("the compiler did not finish ({other:?})"),
     }
+}
+
+/// The standard output of a short tool run (`rustc --print …`, a shared library build) in
+/// `dir`; its error output in the error when it fails.
+pub fn output_of(command: &mut Command, dir: &Path) -> Result<String> {
+    let output = command
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("cannot run {command:?}"))?;
+    if !output.status.success() {
+        bail!(
+            "{command:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The verdict text of a compile that hit the time limit.
@@ -271,32 +319,121 @@ fn convert(diagnostic: &RustcDiagnostic) -> Diagnostic {
 }
 
 /// Where a grade's generated files go, per subject (so grades of different files never share
-/// a binary or an incremental cache).
+/// a binary or an incremental cache). Everything but the incremental cache and the lock is in
+/// the grade's own folder, which is removed once the grade is over: a test binary outlives its
+/// grade only in the grade cache, which is bounded.
 pub struct WorkFiles {
+    /// The grade's own folder.
+    pub dir: PathBuf,
     /// The generated crate root of the tests.
     pub root: PathBuf,
     /// The compiled exercise crate.
     pub rlib: PathBuf,
     pub binary: PathBuf,
-    pub incremental: PathBuf,
+    /// What rustc read to build the exercise crate and the test binary (dep-info files).
+    pub rlib_sources: PathBuf,
+    pub binary_sources: PathBuf,
+    /// Kept for grades of the learner's own file in `watch` and `run` (see [`Incremental`]).
+    pub incremental: Option<PathBuf>,
     /// Each check's working folder is a numbered folder in here.
     pub scratch: PathBuf,
     pub lock: PathBuf,
 }
 
+/// Whether a grade keeps rustc's incremental cache for the next grade of the same file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Incremental {
+    /// One-shot grades (`verify`, `dev check`, fixtures): a cache per graded file would be
+    /// ~9 MB each, never reused (the grade cache reuses whole binaries instead).
+    Off,
+    /// A learner's edit-and-save loop: the test binary of an edited exercise relinks in a
+    /// quarter of the CPU time. At most [`KEPT_INCREMENTAL`] such caches are kept.
+    Kept,
+}
+
+/// How many incremental caches (about 9 MB each) `watch` and `run` keep: those of the
+/// exercises graded last.
+pub const KEPT_INCREMENTAL: usize = 4;
+
 impl WorkFiles {
-    pub fn new(work_dir: &Path, key: &str) -> Self {
+    pub fn new(work_dir: &Path, key: &str, incremental: Incremental) -> Self {
+        let dir = work_dir.join("grades").join(key);
         Self {
-            root: work_dir.join("roots").join(format!("{key}.rs")),
-            rlib: work_dir
-                .join("lib")
-                .join(key)
-                .join(format!("lib{}.rlib", super::symbols::CRATE)),
-            binary: work_dir.join("bin").join(key),
-            incremental: work_dir.join("incremental").join(key),
-            scratch: work_dir.join("scratch").join(key),
+            root: dir.join("root.rs"),
+            rlib: dir.join(format!("lib{}.rlib", super::symbols::CRATE)),
+            binary: dir.join("grade"),
+            rlib_sources: dir.join("exercise.d"),
+            binary_sources: dir.join("grade.d"),
+            incremental: (incremental == Incremental::Kept)
+                .then(|| work_dir.join("incremental").join(key)),
+            scratch: dir.join("scratch"),
             lock: work_dir.join("locks").join(format!("{key}.lock")),
+            dir,
         }
+    }
+}
+
+impl WorkFiles {
+    /// Creates the grade's folder and locks the work files for this process (two asynclings
+    /// processes, watch and run in another terminal, must not share a binary). The returned
+    /// guard removes the grade's folder, then unlocks, when dropped.
+    pub fn prepare(&self) -> Result<InUse> {
+        let locks = self.lock.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(locks)
+            .with_context(|| format!("cannot create {}", locks.display()))?;
+        let lock = std::fs::File::create(&self.lock)
+            .with_context(|| format!("cannot create {}", self.lock.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", self.lock.display()))?;
+        // Only now: the grade that held the lock removed the folder on its way out.
+        std::fs::create_dir_all(&self.dir)
+            .with_context(|| format!("cannot create {}", self.dir.display()))?;
+        if let Some(incremental) = &self.incremental {
+            std::fs::create_dir_all(incremental)
+                .with_context(|| format!("cannot create {}", incremental.display()))?;
+            // Marks it used last, so pruning keeps it.
+            std::fs::File::open(incremental)
+                .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+                .with_context(|| format!("cannot touch {}", incremental.display()))?;
+            if let Some(work_dir) = incremental.parent().and_then(Path::parent) {
+                prune_incremental(work_dir, KEPT_INCREMENTAL);
+            }
+        }
+        Ok(InUse {
+            dir: self.dir.clone(),
+            _lock: lock,
+        })
+    }
+}
+
+/// A grade's work files, locked; removed when dropped.
+pub struct InUse {
+    dir: PathBuf,
+    _lock: std::fs::File,
+}
+
+impl Drop for InUse {
+    fn drop(&mut self) {
+        // Best effort: what is left (a check's process still holding a file) goes with the
+        // next grade of the same file.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Removes the incremental caches in `work_dir` but the `keep` used last (by modification
+/// time; a grade touches its own), so `watch` over a whole course stays bounded.
+pub fn prune_incremental(work_dir: &Path, keep: usize) {
+    let Ok(entries) = std::fs::read_dir(work_dir.join("incremental")) else {
+        return;
+    };
+    let mut caches: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    caches.sort_by_key(|c| std::cmp::Reverse(c.0));
+    for (_, path) in caches.into_iter().skip(keep) {
+        // Another process may be using it: then it is simply rebuilt next time.
+        let _ = std::fs::remove_dir_all(path);
     }
 }
 

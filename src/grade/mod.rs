@@ -4,6 +4,7 @@
 
 pub mod batch;
 mod blame;
+mod cache;
 mod capture;
 mod checks;
 pub mod compile;
@@ -25,12 +26,13 @@ use anyhow::{Context, Result};
 use crate::course::{Course, Exercise};
 use crate::seal::{Mismatch, SEAL_FILE, Seal, blob_id, helper_files};
 use crate::supervise::Spec;
+pub use compile::Incremental;
 use compile::{CompileJob, Compiled, CrateKind, WorkFiles};
 pub use execute::{Cancel, Cancelled};
 use execute::{Job, Limits};
 use libtest::CheckRun;
 pub use report::{Check, CheckStatus, Diagnostic, Grade, GradeStatus};
-use toolchain::Toolchain;
+use toolchain::{DEPS_LIBRARY, Linking, Toolchain};
 
 /// At most this many checks of one grade run at once; more would only fight over the CPU.
 const PARALLEL_CHECKS: usize = 8;
@@ -94,6 +96,12 @@ pub struct Grader<'a> {
     sealed_checks_current: bool,
     /// Check lists taken from a build of the solution, when the seal's cannot be used.
     listed: Mutex<std::collections::HashMap<String, Vec<String>>>,
+    /// Whether grades of the learner's own files keep rustc's incremental cache.
+    incremental: Incremental,
+    cache: cache::GradeCache,
+    toolchain_identity: std::sync::OnceLock<String>,
+    /// As many compiles at once as there are cores, however many grades are in flight.
+    compile_slots: batch::Slots,
 }
 
 impl<'a> Grader<'a> {
@@ -122,7 +130,18 @@ impl<'a> Grader<'a> {
             policy,
             sealed_checks_current,
             listed: Mutex::default(),
+            incremental: Incremental::Off,
+            cache: cache::GradeCache::new(&course.work_dir()),
+            toolchain_identity: std::sync::OnceLock::new(),
+            compile_slots: batch::Slots::new(batch::cores()),
         })
+    }
+
+    /// Keeps rustc's incremental cache between grades of the learner's own files (`watch`,
+    /// `run`: the same file, edited and graded again).
+    pub fn keep_incremental(mut self) -> Self {
+        self.incremental = Incremental::Kept;
+        self
     }
 
     /// Grades the learner's exercise files found under `root` instead of the course's (the
@@ -244,8 +263,12 @@ impl<'a> Grader<'a> {
         control: &Control,
         grade: &mut Grade,
     ) -> Result<()> {
-        let work = WorkFiles::new(&self.course.work_dir(), job.key);
-        let _lock = work.prepare()?;
+        let incremental = match job.subject {
+            Subject::Exercise => self.incremental,
+            _ => Incremental::Off,
+        };
+        let work = WorkFiles::new(&self.course.work_dir(), job.key, incremental);
+        let _in_use = work.prepare()?;
         control.phase(Phase::Compiling);
         let Some(binary) = self.build(job, &work, control, grade)? else {
             return Ok(());
@@ -297,7 +320,8 @@ impl<'a> Grader<'a> {
     }
 
     /// Compiles the graded file as the crate `exercise`, refuses it if it reaches outside its
-    /// namespace, then compiles the hidden tests against it. The test binary, or `None` when
+    /// namespace, then compiles the hidden tests against it; or takes the test binary from the
+    /// grade cache when nothing that goes into it changed. The test binary, or `None` when
     /// `grade` already holds the verdict.
     fn build(
         &self,
@@ -308,42 +332,64 @@ impl<'a> Grader<'a> {
     ) -> Result<Option<PathBuf>> {
         let clippy_config = self.course.clippy_config(job.exercise);
         let relative_to = self.relative_roots();
+        write_if_changed(
+            &work.root,
+            &crate_root(
+                &job.exercise.grader(),
+                &self.course.path(&job.exercise.grader()),
+                &self.toolchain.linking,
+            ),
+        )?;
+        let exercise_crate = CompileJob {
+            kind: CrateKind::Exercise,
+            root: job.file,
+            output: &work.rlib,
+            dep_info: &work.rlib_sources,
+            incremental: work.incremental.as_deref(),
+            extra_externs: Vec::new(),
+            clippy: job.clippy,
+            clippy_config: clippy_config.as_deref().and_then(Path::parent),
+            relative_to: relative_to.clone(),
+        };
+        let tests_crate = CompileJob {
+            kind: CrateKind::Tests,
+            root: &work.root,
+            output: &work.binary,
+            dep_info: &work.binary_sources,
+            incremental: work.incremental.as_deref(),
+            extra_externs: vec![(symbols::CRATE, &work.rlib)],
+            clippy: false,
+            clippy_config: None,
+            relative_to,
+        };
+        let key = self.cache_key(
+            job,
+            [&exercise_crate, &tests_crate],
+            clippy_config.as_deref(),
+        );
+        if let Some(warnings) = self.cache.lookup(&key, &work.binary, &self.course.root) {
+            take_warnings(job, warnings, grade);
+            return Ok(Some(work.binary.clone()));
+        }
+        let _slot = self.compile_slots.take();
         let _deps = self.toolchain.lock_for_compile()?;
         let compiled = compile::compile(
             &self.toolchain,
             &self.course.root,
-            &CompileJob {
-                kind: CrateKind::Exercise,
-                root: job.file,
-                output: &work.rlib,
-                incremental: &work.incremental,
-                extra_externs: Vec::new(),
-                clippy: job.clippy,
-                clippy_config: clippy_config.as_deref().and_then(Path::parent),
-                relative_to: relative_to.clone(),
-            },
+            &exercise_crate,
             &control.cancel,
         )?;
-        let about_subject = |warnings: Vec<Diagnostic>| -> Vec<Diagnostic> {
-            warnings
-                .into_iter()
-                .filter(|w| w.file.as_deref() == Some(&*grade.subject))
-                .collect()
-        };
-        match compiled {
-            // Enforced lints fail the grade; otherwise the warnings are the learner's to read.
-            Compiled::Built { warnings } if job.clippy => {
-                grade.diagnostics = about_subject(warnings);
-            }
-            Compiled::Built { warnings } => grade.warnings = about_subject(warnings),
+        let warnings = match compiled {
+            Compiled::Built { warnings } => warnings,
             Compiled::Failed { errors, warnings } => {
-                grade.warnings = about_subject(warnings);
+                grade.warnings = about_subject(warnings, grade);
                 grade.status = GradeStatus::CompileError;
                 grade.diagnostics = errors;
                 return Ok(None);
             }
             refused => return Ok(compile_failure(refused, grade)),
-        }
+        };
+        take_warnings(job, warnings.clone(), grade);
         let problems = symbols::problems_in(&work.rlib)?;
         if !problems.is_empty() {
             grade.status = GradeStatus::Rejected;
@@ -353,32 +399,74 @@ impl<'a> Grader<'a> {
                 .collect();
             return Ok(None);
         }
-        write_if_changed(
-            &work.root,
-            &crate_root(
-                &job.exercise.grader(),
-                &self.course.path(&job.exercise.grader()),
-            ),
-        )?;
         let compiled = compile::compile(
             &self.toolchain,
             &self.course.root,
-            &CompileJob {
-                kind: CrateKind::Tests,
-                root: &work.root,
-                output: &work.binary,
-                incremental: &work.incremental,
-                extra_externs: vec![(symbols::CRATE, &work.rlib)],
-                clippy: false,
-                clippy_config: None,
-                relative_to,
-            },
+            &tests_crate,
             &control.cancel,
         )?;
         match compiled {
-            Compiled::Built { .. } => Ok(Some(work.binary.clone())),
+            Compiled::Built { .. } => {
+                // A cache that cannot be written (a full disk) only costs the next grade time.
+                let _ = self.cache.insert(
+                    &key,
+                    &work.binary,
+                    &[&work.rlib_sources, &work.binary_sources],
+                    &self.course.root,
+                    &warnings,
+                    matches!(job.subject, Subject::WrongFix(_) | Subject::RightFix(_)),
+                );
+                Ok(Some(work.binary.clone()))
+            }
             refused => Ok(compile_failure(refused, grade)),
         }
+    }
+
+    /// The grade cache's key of a build: the compilers' command lines (without the incremental
+    /// cache, which changes no output), the graded file, generated root, grader and clippy
+    /// configuration by content, and the toolchain with the helpers' sources.
+    fn cache_key(
+        &self,
+        job: &GradeJob<'_>,
+        crates: [&CompileJob<'_>; 2],
+        clippy_config: Option<&Path>,
+    ) -> String {
+        let mut key = cache::KeyBuilder::default();
+        for compile_job in crates {
+            let without_incremental = CompileJob {
+                incremental: None,
+                ..compile_job.clone()
+            };
+            let command =
+                compile::command(&self.toolchain, &self.course.root, &without_incremental);
+            key.part(format!("{command:?}").as_bytes());
+            key.file(compile_job.root);
+        }
+        key.file(job.file)
+            .file(&self.course.path(&job.exercise.grader()));
+        if let Some(config) = clippy_config {
+            key.file(config);
+        }
+        key.part(self.toolchain_identity().as_bytes());
+        key.finish()
+    }
+
+    /// The toolchain as recorded, and the content of every file of the course's local packages
+    /// (the grading helpers) and of what the toolchain watches (Cargo.lock…); computed once.
+    fn toolchain_identity(&self) -> &str {
+        self.toolchain_identity.get_or_init(|| {
+            let mut key = cache::KeyBuilder::default();
+            key.part(&serde_json::to_vec(&self.toolchain).unwrap_or_default());
+            let mut files = Vec::new();
+            for folder in &self.toolchain.local_sources {
+                toolchain::collect_files(folder, &mut files);
+            }
+            files.sort();
+            for file in &files {
+                key.part(file.as_os_str().as_encoded_bytes()).file(file);
+            }
+            key.finish()
+        })
     }
 
     fn relative_roots(&self) -> Vec<&Path> {
@@ -480,6 +568,24 @@ fn mismatch_status(mismatches: &[Mismatch]) -> GradeStatus {
     }
 }
 
+/// The exercise crate's warnings about the graded file: with enforced lints they fail the
+/// grade; otherwise they are the learner's to read.
+fn take_warnings(job: &GradeJob<'_>, warnings: Vec<Diagnostic>, grade: &mut Grade) {
+    let warnings = about_subject(warnings, grade);
+    if job.clippy {
+        grade.diagnostics = warnings;
+    } else {
+        grade.warnings = warnings;
+    }
+}
+
+fn about_subject(warnings: Vec<Diagnostic>, grade: &Grade) -> Vec<Diagnostic> {
+    warnings
+        .into_iter()
+        .filter(|w| w.file.as_deref() == Some(&*grade.subject))
+        .collect()
+}
+
 /// Records a compilation that produced nothing in `grade`; `None` (no binary).
 fn compile_failure(compiled: Compiled, grade: &mut Grade) -> Option<PathBuf> {
     grade.status = GradeStatus::CompileError;
@@ -549,10 +655,16 @@ fn backtrace_setting() -> String {
 
 /// The generated crate root: the hidden tests as `grader`, the graded crate re-exported as
 /// `crate::exercise` (so a grader writes `use crate::exercise::Thing`).
-fn crate_root(grader: &Path, grader_path: &Path) -> String {
+/// With dynamic linking, the root also names the dependencies' shared library, which is what
+/// makes rustc link them from it.
+fn crate_root(grader: &Path, grader_path: &Path, linking: &Linking) -> String {
+    let library = match linking {
+        Linking::Dynamic { .. } => format!("extern crate {DEPS_LIBRARY} as _;\n"),
+        Linking::Static { .. } => String::new(),
+    };
     format!(
         "// Generated by asynclings: {grader} against the graded file, compiled on its own as the crate `{crate_name}`.\n\
-         pub use ::{crate_name};\n#[path = {grader_path:?}]\nmod grader;\n",
+         pub use ::{crate_name};\n{library}#[path = {grader_path:?}]\nmod grader;\n",
         grader = grader.display(),
         crate_name = symbols::CRATE,
     )
@@ -575,6 +687,9 @@ mod tests {
         let root = crate_root(
             Path::new("tests/graders/00_intro/a.rs"),
             Path::new("/course/tests/graders/00_intro/a.rs"),
+            &Linking::Static {
+                reason: String::new(),
+            },
         );
         assert!(root.contains("pub use ::exercise;\n"));
         assert!(root.ends_with("#[path = \"/course/tests/graders/00_intro/a.rs\"]\nmod grader;\n"));

@@ -64,7 +64,7 @@ pub fn run(session: &mut Session) -> Result<u8> {
     input::forward_signals(events.clone(), full_screen)?;
     // Watch before the (possibly long) first build, so saves made meanwhile are not lost.
     watcher::start(course, events.clone())?;
-    let grader = Grader::new(course, SealPolicy::Enforce, &announce)?;
+    let grader = Grader::new(course, SealPolicy::Enforce, &announce)?.keep_incremental();
     let screen = Screen::new(kind)?;
     input::read_keys(full_screen, events.clone());
     thread::scope(|scope| {

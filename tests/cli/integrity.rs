@@ -318,8 +318,10 @@ fn a_class_is_graded_against_the_instructors_tests() {
 fn a_compiler_that_fails_without_pointing_at_code_is_could_not_run() {
     let pack = Pack::copy("basic");
     // The compiled exercise's place is taken by a folder: rustc cannot write it.
-    std::fs::create_dir_all(pack.path("target/asynclings/lib/exercise-passes/libexercise.rlib/x"))
-        .unwrap();
+    std::fs::create_dir_all(
+        pack.path("target/asynclings/grades/exercise-passes/libexercise.rlib/x"),
+    )
+    .unwrap();
     let output = pack.asynclings(&["run", "passes"]).status(3).run();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -25,3 +25,4 @@ mod verify;
 mod watch;
 mod watch_files;
 mod watch_screen;
+mod work_files;

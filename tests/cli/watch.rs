@@ -113,7 +113,7 @@ fn a_save_during_a_hanging_grade_kills_it_and_grades_the_new_file() {
         watch.seen().join("\n")
     );
     // Nothing of the killed grade is left running.
-    let binary = pack.path("target/asynclings/bin/exercise-hangs");
+    let binary = pack.path("target/asynclings/grades/exercise-hangs/grade");
     assert!(
         !processes_running(&binary),
         "a test process of the cancelled grade survived"

@@ -1,0 +1,546 @@
+//! The grade cache: test binaries kept by what went into them, so grading a file again that
+//! nothing changed for (`verify` on a warm course, `dev check` after editing one fixture)
+//! skips both compiles. The checks always run: only the build is reused.
+//!
+//! An entry is found by a key hashing the compilers' whole command lines (flags, paths,
+//! dependencies, toolchain), the contents of the graded file, the generated root, the grader,
+//! the clippy configuration and the course's helper sources. It is used only when, besides,
+//! every source file rustc read for it (its dep-info: modules, `include_str!`…) still has the
+//! content it had, and the binary still has the length and SHA-1 recorded when it was stored.
+//! Anything else (a partial or corrupt entry, an unreadable file) is a miss: the entry is
+//! removed and the grade compiles. Content, never modification times, decides.
+//!
+//! Entries are folders `<key>/` holding `grade` and `entry.json`, written aside and renamed
+//! into place whole. The cache holds at most [`limit`] bytes of binaries. Fixtures' entries (wrong
+//! and right fixes, cheats: hundreds in a course, graded in one sweep by `dev check`) go first,
+//! so they never push out the solutions' and the learner's; within each kind, the entries used
+//! longest ago go first.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::report::Diagnostic;
+use crate::atomic_file::write_atomically;
+
+/// The cache's default bound; `ASYNCLINGS_GRADE_CACHE_MB` changes it (0 turns the cache off).
+const DEFAULT_LIMIT_MB: u64 = 256;
+const BINARY: &str = "grade";
+const ENTRY: &str = "entry.json";
+/// Present in the entry of a fixture's binary.
+const FIXTURE: &str = "fixture";
+/// Bumped whenever what a key covers changes meaning.
+const FORMAT: &str = "asynclings grade cache 1";
+
+/// The cache of `work_dir`.
+pub struct GradeCache {
+    dir: PathBuf,
+    limit: u64,
+}
+
+/// A key: what went into a test binary, hashed.
+pub struct KeyBuilder {
+    hasher: sha1_smol::Sha1,
+}
+
+impl Default for KeyBuilder {
+    fn default() -> Self {
+        let mut builder = Self {
+            hasher: sha1_smol::Sha1::new(),
+        };
+        builder.part(FORMAT.as_bytes());
+        builder.part(env!("CARGO_PKG_VERSION").as_bytes());
+        builder
+    }
+}
+
+impl KeyBuilder {
+    /// Adds one input (length-prefixed, so parts cannot run into each other).
+    pub fn part(&mut self, bytes: &[u8]) -> &mut Self {
+        self.hasher.update(&(bytes.len() as u64).to_le_bytes());
+        self.hasher.update(bytes);
+        self
+    }
+
+    /// Adds a file's content (a missing file counts as such).
+    pub fn file(&mut self, path: &Path) -> &mut Self {
+        match std::fs::read(path) {
+            Ok(bytes) => self.part(b"file").part(&bytes),
+            Err(_) => self.part(b"missing"),
+        }
+    }
+
+    pub fn finish(&self) -> String {
+        self.hasher.digest().to_string()
+    }
+}
+
+/// What an entry records besides its binary.
+#[derive(Debug, Serialize, Deserialize)]
+struct Entry {
+    key: String,
+    binary_len: u64,
+    binary_sha1: String,
+    /// Every source file rustc read, with its content's SHA-1 ("missing" when it had none).
+    sources: Vec<(PathBuf, String)>,
+    /// Environment variables the code read at compile time (`env!`), with their values.
+    environment: Vec<(String, Option<String>)>,
+    /// The exercise crate's warnings, reported again on a hit.
+    warnings: Vec<CachedDiagnostic>,
+}
+
+/// A [`Diagnostic`] with rustc's rendering (which the JSON report leaves out).
+#[derive(Debug, Serialize, Deserialize)]
+struct CachedDiagnostic {
+    level: String,
+    message: String,
+    code: Option<String>,
+    file: Option<String>,
+    line: Option<usize>,
+    column: Option<usize>,
+    rendered: String,
+}
+
+impl GradeCache {
+    pub fn new(work_dir: &Path) -> Self {
+        Self {
+            dir: work_dir.join("cache"),
+            limit: limit(),
+        }
+    }
+
+    #[cfg(test)]
+    fn with_limit(work_dir: &Path, limit: u64) -> Self {
+        Self {
+            dir: work_dir.join("cache"),
+            limit,
+        }
+    }
+
+    fn enabled(&self) -> bool {
+        self.limit > 0
+    }
+
+    /// The binary stored under `key`, linked (or copied) to `binary`, and the exercise crate's
+    /// warnings; `None` on a miss (a stale or damaged entry is removed).
+    pub fn lookup(&self, key: &str, binary: &Path, course_root: &Path) -> Option<Vec<Diagnostic>> {
+        if !self.enabled() {
+            return None;
+        }
+        let folder = self.dir.join(key);
+        let entry = std::fs::read(folder.join(ENTRY))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Entry>(&bytes).ok());
+        let Some(entry) = entry else {
+            // Absent, or half written by a process that died: either way, not trusted.
+            let _ = std::fs::remove_dir_all(&folder);
+            return None;
+        };
+        let stored = folder.join(BINARY);
+        let intact = entry.key == key
+            && std::fs::metadata(&stored).is_ok_and(|m| m.len() == entry.binary_len)
+            && std::fs::read(&stored).is_ok_and(|bytes| sha1(&bytes) == entry.binary_sha1);
+        if !intact {
+            let _ = std::fs::remove_dir_all(&folder);
+            return None;
+        }
+        let unchanged = entry
+            .sources
+            .iter()
+            .all(|(path, id)| content_id(&course_root.join(path)) == *id)
+            && entry
+                .environment
+                .iter()
+                .all(|(name, value)| std::env::var(name).ok() == *value);
+        if !unchanged {
+            return None;
+        }
+        let _ = std::fs::remove_file(binary);
+        if std::fs::hard_link(&stored, binary).is_err() && std::fs::copy(&stored, binary).is_err() {
+            return None;
+        }
+        // Used now: pruning removes it last.
+        let _ =
+            std::fs::File::open(folder.join(ENTRY)).and_then(|f| f.set_modified(SystemTime::now()));
+        Some(entry.warnings.into_iter().map(Into::into).collect())
+    }
+
+    /// Stores `binary` under `key`, with the sources listed in the dep-info files `dep_info`
+    /// (rustc's, relative to `course_root` or absolute), then prunes the cache to its bound.
+    /// A `fixture`'s entry is pruned before any other.
+    pub fn insert(
+        &self,
+        key: &str,
+        binary: &Path,
+        dep_info: &[&Path],
+        course_root: &Path,
+        warnings: &[Diagnostic],
+        fixture: bool,
+    ) -> Result<()> {
+        if !self.enabled() {
+            return Ok(());
+        }
+        let mut sources = Vec::new();
+        let mut environment = Vec::new();
+        for file in dep_info {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let listed = parse_dep_info(&text);
+            for path in listed.sources {
+                let id = content_id(&course_root.join(&path));
+                sources.push((path, id));
+            }
+            environment.extend(listed.environment);
+        }
+        sources.sort();
+        sources.dedup();
+        let bytes =
+            std::fs::read(binary).with_context(|| format!("cannot read {}", binary.display()))?;
+        let entry = Entry {
+            key: key.to_owned(),
+            binary_len: bytes.len() as u64,
+            binary_sha1: sha1(&bytes),
+            sources,
+            environment,
+            warnings: warnings.iter().map(CachedDiagnostic::from).collect(),
+        };
+        let partial = self.dir.join(format!(".partial-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&partial);
+        std::fs::create_dir_all(&partial)
+            .with_context(|| format!("cannot create {}", partial.display()))?;
+        let stored = partial.join(BINARY);
+        if std::fs::hard_link(binary, &stored).is_err() {
+            std::fs::copy(binary, &stored)
+                .with_context(|| format!("cannot copy {}", binary.display()))?;
+        }
+        if fixture {
+            std::fs::write(partial.join(FIXTURE), "")
+                .with_context(|| format!("cannot write in {}", partial.display()))?;
+        }
+        write_atomically(&partial.join(ENTRY), &serde_json::to_vec(&entry)?)?;
+        let folder = self.dir.join(key);
+        let _ = std::fs::remove_dir_all(&folder);
+        if std::fs::rename(&partial, &folder).is_err() {
+            // Another process stored the same key meanwhile: theirs will do.
+            let _ = std::fs::remove_dir_all(&partial);
+        }
+        self.prune();
+        Ok(())
+    }
+
+    /// Removes the entries used longest ago until the binaries fit in the bound, and partial
+    /// entries left by processes that died.
+    fn prune(&self) {
+        let Ok(folders) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut entries = Vec::new();
+        for folder in folders.flatten() {
+            let path = folder.path();
+            if folder
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".partial-")
+            {
+                let stale = folder
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|age| age > Duration::from_secs(3600));
+                if stale {
+                    let _ = std::fs::remove_dir_all(&path);
+                }
+                continue;
+            }
+            let used = std::fs::metadata(path.join(ENTRY)).and_then(|m| m.modified());
+            let size = std::fs::metadata(path.join(BINARY)).map_or(0, |m| m.len());
+            let fixture = path.join(FIXTURE).exists();
+            entries.push((
+                fixture,
+                std::cmp::Reverse(used.unwrap_or(SystemTime::UNIX_EPOCH)),
+                size,
+                path,
+            ));
+        }
+        // Kept first: the others, then fixtures; each the most recently used first.
+        entries.sort_by_key(|e| (e.0, e.1));
+        let mut total = 0;
+        for (_, _, size, path) in entries {
+            total += size;
+            if total > self.limit {
+                let _ = std::fs::remove_dir_all(path);
+            }
+        }
+    }
+}
+
+/// The bound in bytes.
+fn limit() -> u64 {
+    let mb = std::env::var("ASYNCLINGS_GRADE_CACHE_MB")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(DEFAULT_LIMIT_MB);
+    mb * 1024 * 1024
+}
+
+fn sha1(bytes: &[u8]) -> String {
+    sha1_smol::Sha1::from(bytes).digest().to_string()
+}
+
+fn content_id(path: &Path) -> String {
+    std::fs::read(path).map_or_else(|_| "missing".to_owned(), |bytes| sha1(&bytes))
+}
+
+/// What a dep-info file lists.
+#[derive(Debug, Default, PartialEq)]
+struct DepInfo {
+    sources: Vec<PathBuf>,
+    environment: Vec<(String, Option<String>)>,
+}
+
+/// Reads rustc's dep-info (Makefile rules: `target: deps…`, then one `dep:` line per source;
+/// spaces in paths escaped with `\`; `# env-dep:NAME=value` for `env!`).
+fn parse_dep_info(text: &str) -> DepInfo {
+    let mut info = DepInfo::default();
+    for line in text.lines() {
+        if let Some(variable) = line.strip_prefix("# env-dep:") {
+            let (name, value) = match variable.split_once('=') {
+                Some((name, value)) => (name, Some(value.to_owned())),
+                None => (variable, None),
+            };
+            info.environment.push((name.to_owned(), value));
+        } else if let Some(path) = line.strip_suffix(':')
+            && !path.is_empty()
+            && !line.starts_with('#')
+        {
+            info.sources.push(PathBuf::from(path.replace("\\ ", " ")));
+        }
+    }
+    info
+}
+
+impl From<&Diagnostic> for CachedDiagnostic {
+    fn from(d: &Diagnostic) -> Self {
+        Self {
+            level: d.level.clone(),
+            message: d.message.clone(),
+            code: d.code.clone(),
+            file: d.file.clone(),
+            line: d.line,
+            column: d.column,
+            rendered: d.rendered.clone(),
+        }
+    }
+}
+
+impl From<CachedDiagnostic> for Diagnostic {
+    fn from(d: CachedDiagnostic) -> Self {
+        Self {
+            level: d.level,
+            message: d.message,
+            code: d.code,
+            file: d.file,
+            line: d.line,
+            column: d.column,
+            rendered: d.rendered,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Setup {
+        dir: tempfile::TempDir,
+    }
+
+    impl Setup {
+        fn new() -> Self {
+            let setup = Self {
+                dir: tempfile::tempdir().unwrap(),
+            };
+            setup.write("exercises/a.rs", "pub fn a() {}");
+            setup.write("grade", "the binary");
+            setup.write(
+                "grade.d",
+                "grade: exercises/a.rs\n\nexercises/a.rs:\n\n# env-dep:ASYNCLINGS_CACHE_TEST_UNSET\n",
+            );
+            setup
+        }
+        fn path(&self, relative: &str) -> PathBuf {
+            self.dir.path().join(relative)
+        }
+        fn write(&self, relative: &str, text: &str) {
+            let path = self.path(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        fn cache(&self, limit: u64) -> GradeCache {
+            GradeCache::with_limit(&self.path("work"), limit)
+        }
+        fn insert(&self, cache: &GradeCache, key: &str) {
+            self.insert_kind(cache, key, false);
+        }
+        fn insert_kind(&self, cache: &GradeCache, key: &str, fixture: bool) {
+            cache
+                .insert(
+                    key,
+                    &self.path("grade"),
+                    &[&self.path("grade.d")],
+                    self.dir.path(),
+                    &[Diagnostic::located("exercises/a.rs", "unused".into())],
+                    fixture,
+                )
+                .unwrap();
+        }
+        fn lookup(&self, cache: &GradeCache, key: &str) -> Option<Vec<Diagnostic>> {
+            cache.lookup(key, &self.path("out"), self.dir.path())
+        }
+    }
+
+    #[test]
+    fn a_stored_binary_is_found_with_its_warnings() {
+        let setup = Setup::new();
+        let cache = setup.cache(1 << 20);
+        assert!(setup.lookup(&cache, "k").is_none());
+        setup.insert(&cache, "k");
+        let warnings = setup.lookup(&cache, "k").expect("a hit");
+        assert_eq!(warnings[0].message, "unused");
+        assert_eq!(
+            std::fs::read_to_string(setup.path("out")).unwrap(),
+            "the binary"
+        );
+    }
+
+    #[test]
+    fn a_changed_source_misses() {
+        let setup = Setup::new();
+        let cache = setup.cache(1 << 20);
+        setup.insert(&cache, "k");
+        // The same key (say, a module the key does not hash) with other content: rebuilt.
+        setup.write("exercises/a.rs", "pub fn a() { todo!() }");
+        assert!(setup.lookup(&cache, "k").is_none());
+        setup.write("exercises/a.rs", "pub fn a() {}");
+        assert!(
+            setup.lookup(&cache, "k").is_some(),
+            "same content, same binary"
+        );
+    }
+
+    #[test]
+    fn a_corrupt_or_partial_entry_is_removed_never_used() {
+        let setup = Setup::new();
+        let cache = setup.cache(1 << 20);
+        setup.insert(&cache, "k");
+        let stored = setup.path("work/cache/k/grade");
+        // Same length, other bytes.
+        std::fs::remove_file(&stored).unwrap();
+        std::fs::write(&stored, "the binarY").unwrap();
+        assert!(setup.lookup(&cache, "k").is_none());
+        assert!(!setup.path("work/cache/k").exists());
+
+        setup.insert(&cache, "k");
+        std::fs::write(setup.path("work/cache/k/entry.json"), "{\"key\":").unwrap();
+        assert!(setup.lookup(&cache, "k").is_none());
+        assert!(!setup.path("work/cache/k").exists());
+
+        setup.insert(&cache, "k");
+        std::fs::remove_file(setup.path("work/cache/k/grade")).unwrap();
+        assert!(setup.lookup(&cache, "k").is_none());
+    }
+
+    #[test]
+    fn an_entry_under_another_key_is_not_trusted() {
+        let setup = Setup::new();
+        let cache = setup.cache(1 << 20);
+        setup.insert(&cache, "k");
+        std::fs::rename(setup.path("work/cache/k"), setup.path("work/cache/j")).unwrap();
+        assert!(setup.lookup(&cache, "j").is_none());
+    }
+
+    #[test]
+    fn the_cache_keeps_the_entries_used_last_within_its_bound() {
+        let setup = Setup::new();
+        // Room for two binaries of 10 bytes.
+        let cache = setup.cache(25);
+        setup.insert(&cache, "a");
+        setup.insert(&cache, "b");
+        let old = SystemTime::now() - Duration::from_secs(60);
+        for key in ["a", "b"] {
+            std::fs::File::open(setup.path(&format!("work/cache/{key}/entry.json")))
+                .unwrap()
+                .set_modified(old)
+                .unwrap();
+        }
+        // `a` is used again, so `b` is the oldest when `c` comes.
+        assert!(setup.lookup(&cache, "a").is_some());
+        setup.insert(&cache, "c");
+        assert!(setup.path("work/cache/a").exists());
+        assert!(!setup.path("work/cache/b").exists());
+        assert!(setup.path("work/cache/c").exists());
+    }
+
+    #[test]
+    fn fixtures_never_push_out_solutions_or_the_learners_files() {
+        let setup = Setup::new();
+        // Room for two binaries of 10 bytes.
+        let cache = setup.cache(25);
+        setup.insert(&cache, "solution");
+        setup.insert_kind(&cache, "fixture1", true);
+        // Timestamps are coarse: make the order explicit.
+        std::fs::File::open(setup.path("work/cache/fixture1/entry.json"))
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(60))
+            .unwrap();
+        setup.insert_kind(&cache, "fixture2", true);
+        assert!(setup.path("work/cache/solution").exists());
+        assert!(!setup.path("work/cache/fixture1").exists());
+        assert!(setup.path("work/cache/fixture2").exists());
+        setup.insert(&cache, "exercise");
+        assert!(setup.path("work/cache/solution").exists());
+        assert!(setup.path("work/cache/exercise").exists());
+        assert!(!setup.path("work/cache/fixture2").exists());
+    }
+
+    #[test]
+    fn a_cache_bound_of_zero_stores_nothing() {
+        let setup = Setup::new();
+        let cache = setup.cache(0);
+        setup.insert(&cache, "k");
+        assert!(!setup.path("work/cache").exists());
+        assert!(setup.lookup(&cache, "k").is_none());
+    }
+
+    #[test]
+    fn keys_differ_by_every_part_and_parts_cannot_run_together() {
+        let key = |parts: &[&str]| {
+            let mut builder = KeyBuilder::default();
+            for part in parts {
+                builder.part(part.as_bytes());
+            }
+            builder.finish()
+        };
+        assert_eq!(key(&["a", "b"]), key(&["a", "b"]));
+        assert_ne!(key(&["a", "b"]), key(&["a", "c"]));
+        assert_ne!(key(&["ab", ""]), key(&["a", "b"]));
+    }
+
+    #[test]
+    fn dep_info_lists_sources_and_environment() {
+        let info = parse_dep_info(
+            "/w/grade: root.rs /c/tests/a\\ b.rs\n\nroot.rs:\n/c/tests/a\\ b.rs:\n\n# env-dep:X=1\n# env-dep:Y\n",
+        );
+        assert_eq!(
+            info.sources,
+            vec![PathBuf::from("root.rs"), PathBuf::from("/c/tests/a b.rs")]
+        );
+        assert_eq!(
+            info.environment,
+            vec![("X".into(), Some("1".into())), ("Y".into(), None)]
+        );
+    }
+}
