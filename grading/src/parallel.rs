@@ -30,6 +30,13 @@ pub fn mark_runtime_thread() -> RuntimeThread {
     RuntimeThread { previous }
 }
 
+/// Marks the current thread, a worker of a runtime the helpers built, as a runtime thread for
+/// the rest of its life (called when it first runs tasks; tokio's blocking-pool threads never
+/// do, so they stay [`ThreadKind::Other`]).
+pub(crate) fn mark_worker_thread() {
+    RUNTIME_THREAD.with(|marked| marked.set(true));
+}
+
 /// Unmarks the thread when dropped; see [`mark_runtime_thread`].
 pub struct RuntimeThread {
     previous: bool,
@@ -46,8 +53,10 @@ impl Drop for RuntimeThread {
 pub enum ThreadKind {
     /// A rayon worker, with its index in its pool.
     Rayon(usize),
-    /// The thread that drives the tokio runtime (marked, or the one that made the
-    /// [`Placement`] inside async code).
+    /// A thread of the tokio runtime: the one that drives `block_on`, a worker of a
+    /// [`crate::runtime::Run`]'s multi-thread runtime (never its blocking pool), a thread
+    /// marked with [`mark_runtime_thread`], or the one that made the [`Placement`] inside async
+    /// code.
     Runtime,
     /// Any other thread (a `std::thread`, tokio's blocking pool).
     Other,

@@ -182,6 +182,34 @@ fn blocking_io_on_the_runtime_thread_is_worded_as_blocking() {
     );
 }
 
+/// Known bad: work recorded in a task of a multi-thread runtime runs on a worker, and a worker
+/// is the runtime's thread too (`run_spawned` puts the future under test on a worker, as a
+/// server's handler is). Known good: the same work moved to the blocking pool is not.
+#[test]
+fn work_in_a_task_on_a_worker_counts_as_on_the_runtime() {
+    // Made outside the runtime, so only the worker's own mark can tell where the work ran.
+    let (on_worker, in_pool) = (Placement::new(), Placement::new());
+    let (worker, pool) = (on_worker.clone(), in_pool.clone());
+    real_clock()
+        .multi_thread(2)
+        .allow_blocking("this check names the blocking itself, with Placement")
+        .run_spawned(move || async move {
+            worker.record(|| std::thread::sleep(Duration::from_millis(20)));
+            tokio::task::spawn_blocking(move || {
+                pool.record(|| std::thread::sleep(Duration::from_millis(20)))
+            })
+            .await
+            .unwrap();
+        });
+    assert_says(
+        &on_worker
+            .check_off_runtime("use spawn_blocking")
+            .unwrap_err(),
+        &["ran on the tokio runtime's thread (1 of 1 call(s))"],
+    );
+    in_pool.check_off_runtime("use spawn_blocking").unwrap();
+}
+
 /// `cpu_while` measures the CPU of the whole process: these run in a child process of their
 /// own, as every check of a grade does, so that other tests' CPU does not count.
 #[test]
