@@ -334,6 +334,13 @@ impl Rendezvous {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).met
     }
 
+    /// How many arrived before the meeting was over. When it was given up, every one of them
+    /// was still waiting for the others then: that many ran at the same time (0 or 1: one at
+    /// a time), the figure for "only 3 of 8 ran at once" verdicts.
+    pub fn arrived(&self) -> usize {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).arrived
+    }
+
     /// `Err(verdict)` unless the first `parties` work items ran at the same time.
     pub fn check_met(&self, fix: &str) -> Result<(), String> {
         let meeting = self.state.lock().unwrap_or_else(|e| e.into_inner());

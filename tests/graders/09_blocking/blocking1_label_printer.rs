@@ -4,7 +4,6 @@ use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
-use tokio::sync::mpsc;
 
 use crate::exercise::{Driver, Label, Receipt, print_labels};
 
@@ -18,8 +17,15 @@ const LIMIT: Duration = Duration::from_millis(2500);
 const OWN_CHECK: &str = "the grader's heartbeat measures the stall and names where the driver ran";
 
 const FIX: &str = "run each driver call on tokio's blocking pool and .await its result";
-const ON_BLOCK: &str = "print_labels never finished: the task waited for something that never \
-                        came, or the runtime's thread blocked for good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "print_labels never finished: the task waited for something that \
+                              never came";
+const ON_BLOCKED: &str = "print_labels blocked the runtime's thread and never gave it back: a \
+                          driver call (or a wait for one) ran inside async code; run each driver \
+                          call on tokio's blocking pool and .await its result";
+const ON_BUSY: &str = "print_labels kept the runtime busy without finishing: a loop that yields \
+                       or checks again instead of awaiting the driver call; .await the driver \
+                       call's result";
 
 #[derive(Clone, Copy, Debug)]
 enum Flavour {
@@ -66,33 +72,6 @@ impl Awaiter {
             _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
             _ => Site::OtherThread,
         }
-    }
-}
-
-/// A task beside the code under test that answers pings. Blocking work pings it and waits, on
-/// its own thread, for the answer, which comes only if the runtime got to run another task
-/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Arc<Gate>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime.
-    fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
-        tokio::spawn(async move {
-            while let Some(gate) = inbox.recv().await {
-                gate.open();
-            }
-        });
-        Heartbeat { pings }
-    }
-
-    /// Blocks this thread until the heartbeat task has run (true) or `PATIENCE` is over (false).
-    fn answered(&self) -> bool {
-        let gate = Gate::new(PATIENCE);
-        self.pings.send(Arc::clone(&gate)).is_ok() && gate.wait()
     }
 }
 
@@ -151,7 +130,9 @@ where
     run.allow_blocking(OWN_CHECK)
         .allow_busy(OWN_CHECK)
         .limit(LIMIT)
-        .on_block(ON_BLOCK)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
         .explain_panics(explain)
         .run(move || async move {
             let heartbeat = Heartbeat::start();
@@ -168,21 +149,6 @@ where
         })
 }
 
-/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
-/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
-/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
-/// precedence over it.
-#[allow(dead_code)]
-trait MeasuresBlockingItself: Sized {
-    fn allow_blocking(self, _reason: &str) -> Self {
-        self
-    }
-    fn allow_busy(self, _reason: &str) -> Self {
-        self
-    }
-}
-
-impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("only when running on the multi-threaded runtime") {
@@ -251,7 +217,7 @@ impl Printer {
                 tray.arrive();
                 true
             }
-            None => !self.stalled.load(Ordering::SeqCst) && self.heartbeat.answered(),
+            None => !self.stalled.load(Ordering::SeqCst) && self.heartbeat.answered_within(PATIENCE),
         };
         if !others_ran {
             self.stalled.store(true, Ordering::SeqCst);

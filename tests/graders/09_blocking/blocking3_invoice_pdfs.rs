@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
 use tokio::runtime::RuntimeFlavor;
-use tokio::sync::mpsc;
 
 use crate::exercise::{Invoice, Pdf, build_runtime, render_all};
 
@@ -20,8 +19,14 @@ const LIMIT: Duration = Duration::from_millis(2500);
 
 const FIX: &str = "let tokio move this worker's other tasks to another thread while the \
                    renderer runs here (it is borrowed, so it cannot move to a 'static task)";
-const ON_BLOCK: &str = "render_all never finished: the task waited for something that never \
-                        came, or the runtime's thread blocked for good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "render_all never finished: the task waited for something that \
+                              never came";
+const ON_BLOCKED: &str = "render_all blocked the runtime's thread and never gave it back: \
+                          rendering (or a wait for it) ran inside async code without letting \
+                          tokio move the other tasks away";
+const ON_BUSY: &str = "render_all kept the runtime busy without finishing: a loop that yields \
+                       instead of rendering";
 
 // --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
 
@@ -60,34 +65,6 @@ impl Awaiter {
             _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
             _ => Site::OtherThread,
         }
-    }
-}
-
-/// A task beside the code under test that answers pings. Blocking work pings it and waits, on
-/// its own thread, for the answer, which comes only if the runtime got to run another task
-/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Arc<Gate>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime.
-    fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
-        tokio::spawn(async move {
-            while let Some(gate) = inbox.recv().await {
-                gate.open();
-            }
-        });
-        Heartbeat { pings }
-    }
-
-    /// Asks the heartbeat task to run; the gate opens when it has.
-    fn ping(&self) -> Arc<Gate> {
-        let gate = Gate::new(PATIENCE);
-        let _ = self.pings.send(Arc::clone(&gate));
-        gate
     }
 }
 
@@ -139,7 +116,9 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    Watchdog::new(LIMIT, ON_BLOCK).run(move || {
+    Watchdog::new(LIMIT, ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY).run(move || {
         let runtime = build_runtime(workers);
         runtime.block_on(async move {
             let heartbeat = Heartbeat::start();
@@ -213,7 +192,7 @@ impl PdfLibrary {
         let site = self.awaiter.site_here();
         let started = Instant::now();
         let others_ran = !self.stalled.load(Ordering::SeqCst) && {
-            let answer = self.heartbeat.ping();
+            let answer = self.heartbeat.ping(PATIENCE);
             let mut state = u64::from(invoice.number);
             loop {
                 for _ in 0..20_000 {
