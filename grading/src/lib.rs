@@ -8,7 +8,7 @@
 //! | mistake | helper |
 //! |---|---|
 //! | blocking, stalls and busy loops anywhere on the runtime | [`runtime::Run`] by default ([`health`]); [`health::watch_runtime`] in a `#[tokio::test]` |
-//! | a stall worded by the grader (did another task run meanwhile?) | [`heartbeat::Heartbeat`] |
+//! | a stall worded by the grader (did another task run meanwhile?) | [`heartbeat::Heartbeat`], [`site::check_stints`] |
 //! | blocking inside one future, measured | [`blocking::watch_polls`], [`blocking::Ticker`], [`poll::poll_timed`] |
 //! | an operation waited for inside one poll (a block_on in async code), without timing | [`same_poll::WaitInOnePoll`] |
 //! | a poll made by hand that never returns | every hand poll, by default ([`guard`]) |
@@ -38,6 +38,7 @@ pub mod pending;
 pub mod poll;
 pub mod runtime;
 pub mod same_poll;
+pub mod site;
 pub mod sync;
 pub mod timeline;
 pub mod units;

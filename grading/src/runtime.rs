@@ -445,7 +445,9 @@ impl Run {
     /// Like [`Run::run`], but the future runs as a spawned task (`tokio::spawn`), as a
     /// server's request handler does: on a [`Run::multi_thread`] runtime, on one of its worker
     /// threads. Each poll of the task is timed as with [`Run::run`]; a panic inside it fails
-    /// the check as if it had happened in [`Run::run`] (explained the same way).
+    /// the check as if it had happened in [`Run::run`] (explained the same way). With
+    /// [`Run::would_hang_after`], the oracle watches the task's join handle: a task that wakes
+    /// itself forever is left to the busy check, not counted as polls of the handle.
     ///
     /// ```
     /// # use asynclings_grading::prelude::*;

@@ -58,3 +58,46 @@ fn a_heartbeat_without_its_runtime_never_answers() {
     assert!(!heartbeat.send(Box::new(|| ())));
     assert!(!heartbeat.answered_within(SHORT));
 }
+
+/// `check_stints` names where the call that starved the runtime ran: known bad inside the
+/// awaiting task, known good on the blocking pool while the heartbeat answered.
+#[test]
+fn a_starving_call_is_named_by_where_it_ran() {
+    use asynclings_grading::site::{Awaiter, Site, Stint, check_stints};
+    let stints = real_clock()
+        .allow_blocking("the check names the stall itself, with a Heartbeat")
+        .run_spawned(|| async {
+            let (awaiter, heartbeat) = (Awaiter::default(), Heartbeat::started().await);
+            awaiter.enter();
+            let call = |awaiter: &Awaiter, heartbeat: &Heartbeat| {
+                let started = std::time::Instant::now();
+                let others_ran = heartbeat.answered_within(SHORT);
+                Stint {
+                    site: awaiter.site_here(),
+                    others_ran,
+                    held: started.elapsed(),
+                }
+            };
+            let inside = call(&awaiter, &heartbeat);
+            let (a, h) = (awaiter.clone(), heartbeat.clone());
+            let pooled = tokio::task::spawn_blocking(move || call(&a, &h))
+                .await
+                .unwrap();
+            (inside, pooled)
+        });
+    let (inside, pooled) = stints;
+    assert_eq!(
+        (inside.site, inside.others_ran),
+        (Site::AwaitingTask, false)
+    );
+    assert_eq!(pooled.site, Site::BlockingPool);
+    check_stints(&[pooled], "printing a label", "use spawn_blocking").unwrap();
+    let verdict = check_stints(&[pooled, inside], "printing a label", "use spawn_blocking");
+    assert!(
+        verdict.as_ref().unwrap_err().starts_with(
+            "printing a label ran on the runtime's thread, inside the task that awaited it, and \
+             blocked that thread for "
+        ),
+        "{verdict:?}"
+    );
+}

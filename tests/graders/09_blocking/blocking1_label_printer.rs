@@ -1,9 +1,9 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
+use asynclings_grading::site::{Awaiter, Site, Stint, check_stints};
 
 use crate::exercise::{Driver, Label, Receipt, print_labels};
 
@@ -36,82 +36,6 @@ enum Flavour {
 }
 
 // --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
-
-/// Where a call of the grader's blocking work ran, relative to the runtime under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Site {
-    /// Inside a poll of the task that awaited it: on a runtime thread (unless block_in_place
-    /// handed that task's worker over first).
-    AwaitingTask,
-    /// Inside another async task: `tokio::spawn` runs it on the runtime's thread all the same.
-    OtherTask,
-    /// On tokio's blocking pool (`spawn_blocking`), or another thread inside the runtime.
-    BlockingPool,
-    /// On a thread outside the runtime (`std::thread`, rayon).
-    OtherThread,
-}
-
-/// The task under test (the one that awaits the learner's code) and its thread.
-#[derive(Clone, Default)]
-struct Awaiter(Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>);
-
-impl Awaiter {
-    /// Called first thing inside the task under test.
-    fn enter(&self) {
-        let me = (tokio::task::id(), thread::current().id());
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
-    }
-
-    fn site_here(&self) -> Site {
-        let entered = *self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let (task, runtime_thread) = entered.expect("the task under test has not started");
-        let here = thread::current().id();
-        match tokio::task::try_id() {
-            Some(id) if id == task => Site::AwaitingTask,
-            _ if here == runtime_thread => Site::OtherTask,
-            _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
-            _ => Site::OtherThread,
-        }
-    }
-}
-
-/// One call of the blocking work: where it ran, whether another task ran meanwhile, and how
-/// long it held its thread.
-#[derive(Clone, Copy, Debug)]
-struct Stint {
-    site: Site,
-    others_ran: bool,
-    held: Duration,
-}
-
-/// `Err(verdict)` for the first call during which no other task of the runtime could run.
-fn check_stints(stints: &[Stint], work: &str, fix: &str) -> Result<(), String> {
-    let Some(stall) = stints.iter().find(|s| !s.others_ran) else {
-        return Ok(());
-    };
-    let held = stall.held.as_millis();
-    let starved = "another task of the runtime (the grader's heartbeat, ready the whole time) \
-                   could not run once";
-    Err(match stall.site {
-        Site::AwaitingTask => format!(
-            "{work} ran on the runtime's thread, inside the task that awaited it, and blocked \
-             that thread for {held} ms: {starved}; {fix}"
-        ),
-        Site::OtherTask => format!(
-            "{work} ran in another async task, which runs on the runtime's thread all the same, \
-             and blocked it for {held} ms: {starved}; {fix}"
-        ),
-        Site::BlockingPool => format!(
-            "{work} ran on tokio's blocking pool, but the runtime's thread waited for it without \
-             yielding (a block_on, or a blocking wait for the result, inside async code) for \
-             {held} ms: {starved}; {fix}"
-        ),
-        Site::OtherThread => format!(
-            "{work} ran on a thread of its own, but the runtime's thread waited for it without \
-             yielding (a join, or a block_on, inside async code) for {held} ms: {starved}; {fix}"
-        ),
-    })
-}
 
 /// Runs `check` as a task on a fresh real-clock runtime of the given flavour, beside a
 /// heartbeat task, on a watched thread; tokio's panics become verdicts.

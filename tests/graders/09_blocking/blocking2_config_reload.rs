@@ -4,10 +4,11 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::thread::{self, ThreadId};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
+use asynclings_grading::site::{Awaiter as TaskUnderTest, Site};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::exercise::{Config, reload};
@@ -45,25 +46,11 @@ enum Flavour {
 
 // --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
 
-/// Where a call of the grader's blocking work ran, relative to the runtime under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Site {
-    /// Inside a poll of the task that awaited it: on a runtime thread (unless block_in_place
-    /// handed that task's worker over first).
-    AwaitingTask,
-    /// Inside another async task: `tokio::spawn` runs it on the runtime's thread all the same.
-    OtherTask,
-    /// On tokio's blocking pool (`spawn_blocking`), or another thread inside the runtime.
-    BlockingPool,
-    /// On a thread outside the runtime (`std::thread`, rayon).
-    OtherThread,
-}
-
 /// The task under test (the one that awaits the learner's code) and its thread, and whether
 /// the learner's code has opened the grader's file yet.
 #[derive(Clone, Default)]
 struct Awaiter {
-    entered: Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>,
+    task: TaskUnderTest,
     /// The operating system's id of the thread the task under test started on (Linux).
     os_thread: Arc<Mutex<Option<u64>>>,
     /// The name `/proc` gives the threads of the runtime's blocking pool.
@@ -74,8 +61,7 @@ struct Awaiter {
 impl Awaiter {
     /// Called first thing inside the task under test.
     fn enter(&self) {
-        let me = (tokio::task::id(), thread::current().id());
-        *self.entered.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
+        self.task.enter();
         *self.os_thread.lock().unwrap_or_else(|e| e.into_inner()) = os_thread_id();
     }
 
@@ -104,15 +90,7 @@ impl Awaiter {
     }
 
     fn site_here(&self) -> Site {
-        let entered = *self.entered.lock().unwrap_or_else(|e| e.into_inner());
-        let (task, runtime_thread) = entered.expect("the task under test has not started");
-        let here = thread::current().id();
-        match tokio::task::try_id() {
-            Some(id) if id == task => Site::AwaitingTask,
-            _ if here == runtime_thread => Site::OtherTask,
-            _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
-            _ => Site::OtherThread,
-        }
+        self.task.site_here()
     }
 }
 
