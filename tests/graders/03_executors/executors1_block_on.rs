@@ -239,7 +239,9 @@ impl Record {
         self.woken_in_last_poll
             .store(self.wakes() > wakes_at_start, SeqCst);
         *self.last_poll_end.lock().unwrap() = Some(Instant::now());
-        let sleeps = thread.and_then(|t| t.voluntary_sleeps()).unwrap_or(u64::MAX);
+        let sleeps = thread
+            .and_then(|t| t.voluntary_sleeps())
+            .unwrap_or(u64::MAX);
         self.sleeps_at_poll_end.store(sleeps, SeqCst);
         self.in_poll.store(false, SeqCst);
     }

@@ -52,7 +52,6 @@ where
         Flavour::MultiThread => real_clock().multi_thread(1),
     };
     run.allow_blocking(OWN_CHECK)
-        .allow_busy(OWN_CHECK)
         .limit(LIMIT)
         .on_never_woken(ON_NEVER_WOKEN)
         .on_blocked(ON_BLOCKED)
@@ -72,7 +71,6 @@ where
             }
         })
 }
-
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("only when running on the multi-threaded runtime") {
@@ -141,7 +139,9 @@ impl Printer {
                 tray.arrive();
                 true
             }
-            None => !self.stalled.load(Ordering::SeqCst) && self.heartbeat.answered_within(PATIENCE),
+            None => {
+                !self.stalled.load(Ordering::SeqCst) && self.heartbeat.answered_within(PATIENCE)
+            }
         };
         if !others_ran {
             self.stalled.store(true, Ordering::SeqCst);

@@ -111,7 +111,6 @@ where
     let awaiter = Awaiter::default();
     let opened = Arc::clone(&awaiter.file_opened);
     run.allow_blocking(OWN_CHECK)
-        .allow_busy(OWN_CHECK)
         .limit(LIMIT)
         .on_never_woken(ON_NEVER_WOKEN)
         .on_blocked(ON_BLOCKED)
@@ -131,7 +130,6 @@ where
             }
         })
 }
-
 
 /// `file_opened`: whether reload had opened the configuration file when tokio panicked.
 fn explain(message: &str, file_opened: bool) -> Option<String> {

@@ -1,6 +1,6 @@
 use std::hint::black_box;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
@@ -42,28 +42,29 @@ where
 {
     Watchdog::new(LIMIT, ON_NEVER_WOKEN)
         .on_blocked(ON_BLOCKED)
-        .on_busy(ON_BUSY).run(move || {
-        let runtime = build_runtime(workers);
-        runtime.block_on(async move {
-            let heartbeat = Heartbeat::start();
-            let awaiter = Awaiter::default();
-            let inside = awaiter.clone();
-            let task = tokio::spawn(async move {
-                inside.enter();
-                check(heartbeat, inside).await
-            });
-            match task.await {
-                Ok(output) => output,
-                Err(error) => {
-                    let payload = error.into_panic();
-                    match explain(panic_message(&*payload)) {
-                        Some(verdict) => panic!("{verdict}"),
-                        None => std::panic::resume_unwind(payload),
+        .on_busy(ON_BUSY)
+        .run(move || {
+            let runtime = build_runtime(workers);
+            runtime.block_on(async move {
+                let heartbeat = Heartbeat::start();
+                let awaiter = Awaiter::default();
+                let inside = awaiter.clone();
+                let task = tokio::spawn(async move {
+                    inside.enter();
+                    check(heartbeat, inside).await
+                });
+                match task.await {
+                    Ok(output) => output,
+                    Err(error) => {
+                        let payload = error.into_panic();
+                        match explain(panic_message(&*payload)) {
+                            Some(verdict) => panic!("{verdict}"),
+                            None => std::panic::resume_unwind(payload),
+                        }
                     }
                 }
-            }
+            })
         })
-    })
 }
 
 fn explain(message: &str) -> Option<String> {

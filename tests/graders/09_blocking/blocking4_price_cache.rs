@@ -22,6 +22,8 @@ const SLOW_FETCH: Duration = Duration::from_secs(10);
 const LIMIT: Duration = Duration::from_secs(2);
 const OWN_CHECK: &str =
     "the grader's own watchdog names the lookup stuck in its poll and the one holding the lock";
+const OWN_POLL_COUNT: &str =
+    "the grader counts each lookup's polls at one instant and names the one that spins";
 
 /// What each way of never finishing means here (the verdict adds the measured facts).
 const ON_NEVER_WOKEN: &str = "the lookups never finished: a lookup waited for something that \
@@ -314,20 +316,21 @@ where
     let spinning = Arc::clone(&lookups.spinning);
     let outcome = Watchdog::new(LIMIT, ON_NEVER_WOKEN)
         .on_blocked(ON_BLOCKED)
-        .on_busy(ON_BUSY).try_run(move || {
-        paused_clock()
-            .allow_blocking(OWN_CHECK)
-            .allow_busy(OWN_CHECK)
-            .limit(LIMIT * 5)
-            .explain_panics(explain)
-            .run(move || async move {
-                tokio::select! {
-                    biased;
-                    () = spinning.notified() => None,
-                    output = check() => Some(output),
-                }
-            })
-    });
+        .on_busy(ON_BUSY)
+        .try_run(move || {
+            paused_clock()
+                .allow_blocking(OWN_CHECK)
+                .allow_busy(OWN_POLL_COUNT)
+                .limit(LIMIT * 5)
+                .explain_panics(explain)
+                .run(move || async move {
+                    tokio::select! {
+                        biased;
+                        () = spinning.notified() => None,
+                        output = check() => Some(output),
+                    }
+                })
+        });
     if let Some(busy) = lookups.busy_verdict() {
         panic!("{busy}");
     }
@@ -337,7 +340,6 @@ where
         Err(generic) => panic!("{}", lookups.name_the_stuck_one().unwrap_or(generic)),
     }
 }
-
 
 fn explain(message: &str) -> Option<String> {
     message.contains("runtime from within a runtime").then(|| {

@@ -262,19 +262,19 @@ where
     };
     let outcome = Watchdog::new(LIMIT, ON_NEVER_WOKEN)
         .on_blocked(ON_BLOCKED)
-        .on_busy(ON_BUSY).try_run(move || {
-        run.allow_blocking(OWN_CHECK)
-            .allow_busy(OWN_POLL_COUNT)
-            .limit(LIMIT * 5)
-            .explain_panics(explain)
-            .run(check)
-    });
+        .on_busy(ON_BUSY)
+        .try_run(move || {
+            run.allow_blocking(OWN_CHECK)
+                .allow_busy(OWN_POLL_COUNT)
+                .limit(LIMIT * 5)
+                .explain_panics(explain)
+                .run(check)
+        });
     match outcome {
         Ok(output) => output,
         Err(generic) => panic!("{}", batches.name_the_stuck_one().unwrap_or(generic)),
     }
 }
-
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("runtime from within a runtime") {

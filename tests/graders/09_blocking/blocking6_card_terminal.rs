@@ -79,7 +79,6 @@ where
         })
 }
 
-
 fn explain(message: &str) -> Option<String> {
     if message.contains("only when running on the multi-threaded runtime") {
         Some(
@@ -425,26 +424,27 @@ where
 {
     Watchdog::new(LIMIT, ON_NEVER_WOKEN)
         .on_blocked(ON_BLOCKED)
-        .on_busy(ON_BUSY).run(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .max_blocking_threads(1)
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        let outcome = runtime.block_on(async move { tokio::spawn(check()).await });
-        // A blocking receive the learner left running must not keep the check alive.
-        runtime.shutdown_background();
-        match outcome {
-            Ok(output) => output,
-            Err(error) => {
-                let payload = error.into_panic();
-                match explain(panic_message(&*payload)) {
-                    Some(verdict) => panic!("{verdict}"),
-                    None => std::panic::resume_unwind(payload),
+        .on_busy(ON_BUSY)
+        .run(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .max_blocking_threads(1)
+                .build()
+                .expect("the grader could not build a tokio runtime");
+            let outcome = runtime.block_on(async move { tokio::spawn(check()).await });
+            // A blocking receive the learner left running must not keep the check alive.
+            runtime.shutdown_background();
+            match outcome {
+                Ok(output) => output,
+                Err(error) => {
+                    let payload = error.into_panic();
+                    match explain(panic_message(&*payload)) {
+                        Some(verdict) => panic!("{verdict}"),
+                        None => std::panic::resume_unwind(payload),
+                    }
                 }
             }
-        }
-    })
+        })
 }
 
 #[test]

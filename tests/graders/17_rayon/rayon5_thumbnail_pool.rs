@@ -87,7 +87,11 @@ fn seen_here() -> Seen {
 }
 
 /// Resizes `count` images with `service`, the first `gather` of them waiting for each other.
-fn resize_gathered(service: &ThumbnailPool, count: usize, gather: usize) -> (Vec<Seen>, Arc<Rendezvous>) {
+fn resize_gathered(
+    service: &ThumbnailPool,
+    count: usize,
+    gather: usize,
+) -> (Vec<Seen>, Arc<Rendezvous>) {
     let seen = Mutex::new(Vec::new());
     let gathering = Rendezvous::new(gather, PATIENCE);
     service.resize_all(&images(count), |image| {

@@ -433,7 +433,11 @@ enum Flavour {
 
 /// A real-clock runtime of `flavour`, worded for this exercise.
 fn runtime(flavour: Flavour) -> Run {
-    let run = real_clock().limit(LIMIT).on_never_woken(ON_NEVER_WOKEN).on_blocked(ON_BLOCKED).on_busy(ON_BUSY);
+    let run = real_clock()
+        .limit(LIMIT)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY);
     match flavour {
         Flavour::CurrentThread => run,
         Flavour::MultiThread(workers) => run.multi_thread(workers),
@@ -491,8 +495,8 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
         real_clock()
             .limit(LIMIT)
             .on_never_woken(ON_NEVER_WOKEN)
-        .on_blocked(ON_BLOCKED)
-        .on_busy(ON_BUSY)
+            .on_blocked(ON_BLOCKED)
+            .on_busy(ON_BUSY)
             .allow_task_panics()
             .run(move || async move {
                 let _watching = watching.watch_this_thread();
@@ -640,26 +644,26 @@ fn analyses_several_catalogues_at_once_on_rayon() {
     let (placement, reports) = runtime(Flavour::CurrentThread)
         .allow_blocking(OWN_CHECK)
         .run(move || async move {
-        let placement = Placement::new();
-        let recorder = placement.clone();
-        let runtime_thread = thread::current().id();
-        let spun = AtomicBool::new(false);
-        let analyse = analyser_of(move |text| {
-            recorder.record(|| {
-                if rayon::current_thread_index().is_some() {
-                    at_meeting.arrive();
-                } else if thread::current().id() == runtime_thread
-                    && !spun.swap(true, Ordering::SeqCst)
-                {
-                    // The analysis is CPU work: this is how long it holds the runtime.
-                    spin_for(PATIENCE);
-                }
-                summarise(text)
-            })
+            let placement = Placement::new();
+            let recorder = placement.clone();
+            let runtime_thread = thread::current().id();
+            let spun = AtomicBool::new(false);
+            let analyse = analyser_of(move |text| {
+                recorder.record(|| {
+                    if rayon::current_thread_index().is_some() {
+                        at_meeting.arrive();
+                    } else if thread::current().id() == runtime_thread
+                        && !spun.swap(true, Ordering::SeqCst)
+                    {
+                        // The analysis is CPU work: this is how long it holds the runtime.
+                        spin_for(PATIENCE);
+                    }
+                    summarise(text)
+                })
+            });
+            let reports = compare_suppliers(suppliers, analyse).await;
+            (placement, reports)
         });
-        let reports = compare_suppliers(suppliers, analyse).await;
-        (placement, reports)
-    });
     placement
         .check_on_rayon(
             "CPU work belongs on rayon's pool: hand the catalogues to it and .await its answer",

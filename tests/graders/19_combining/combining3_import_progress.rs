@@ -451,9 +451,8 @@ fn import_with_a_slow_drawing(count: usize) -> SlowDrawing {
             .unwrap_or_else(|e| e.into_inner())
             .push((progress, site));
     };
-    let made = runtime(Flavour::CurrentThread).run(move || {
-        import_photos(photos(count), thumbnailer, show)
-    });
+    let made = runtime(Flavour::CurrentThread)
+        .run(move || import_photos(photos(count), thumbnailer, show));
     let drawings = drawings.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let stalled_at = *stalled_at.lock().unwrap_or_else(|e| e.into_inner());
     SlowDrawing {
