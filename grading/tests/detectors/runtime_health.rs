@@ -322,3 +322,52 @@ fn a_runtime_that_cannot_shut_down_is_not_called_busy() {
         }
     }
 }
+
+/// Known bad, twice: a check that nothing wakes and a poll that never returns. Each verdict
+/// reads the same, to the letter, on both runs: figures of things still going on are the
+/// bounds they crossed, not the moment the watchdog happened to look.
+#[test]
+fn a_hung_check_reads_the_same_on_every_run() {
+    let never_woken = || {
+        verdict_of(|| {
+            real_clock()
+                .limit(Duration::from_millis(300))
+                .run(|| async {
+                    let (_kept, never) = tokio::sync::oneshot::channel::<()>();
+                    let _ = never.await;
+                });
+        })
+    };
+    assert_eq!(never_woken(), never_woken());
+    let blocked = || {
+        verdict_of(|| {
+            real_clock().limit(SECOND * 20).run(|| async {
+                let (_kept, never) = std::sync::mpsc::channel::<()>();
+                let _ = never.recv_timeout(SECOND * 3);
+            });
+        })
+    };
+    let first = blocked();
+    assert_eq!(first, blocked());
+    assert_says(&first, &["one poll had not returned after 1.00 s"]);
+}
+
+/// Known bad: a task blocks the runtime's thread in short pieces (a 60 ms blocking call per
+/// item, a yield between): no single stall is long, and the runtime never goes idle, but its
+/// thread sits asleep, not computing. That is blocking, not a busy loop.
+#[test]
+fn blocking_in_short_pieces_is_blocking_not_busy() {
+    let verdict = verdict_of(|| {
+        real_clock().limit(SECOND * 4).run(|| async {
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(60));
+                tokio::task::yield_now().await;
+            }
+        });
+    });
+    assert_says(
+        &verdict,
+        &["sat blocked (asleep, not computing) most of that time: tasks blocked it in pieces"],
+    );
+    assert!(!verdict.contains("busy loop"), "{verdict}");
+}
