@@ -36,6 +36,47 @@ impl ThreadCpu {
         let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
         Some(matches!(state, "S" | "D"))
     }
+
+    /// How many times the thread has gone to sleep so far: its voluntary context switches,
+    /// which the kernel counts each time the thread blocks. Two looks with the same count and
+    /// the thread asleep in both: it did not wake up in between.
+    pub fn voluntary_sleeps(&self) -> Option<u64> {
+        let status = self.proc_file("status")?;
+        let line = status
+            .lines()
+            .find(|line| line.starts_with("voluntary_ctxt_switches:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// Whether the system call the thread sleeps in has a timeout: a futex wait with one
+    /// (`park_timeout`, `Condvar::wait_timeout`, `recv_timeout`) or a sleep (`nanosleep`,
+    /// `clock_nanosleep`). `None` where unknown (not asleep in a system call, another call,
+    /// another architecture than x86-64 and AArch64).
+    pub fn sleep_is_timed(&self) -> Option<bool> {
+        #[cfg(target_arch = "x86_64")]
+        const CALLS: (u64, [u64; 2]) = (202, [35, 230]);
+        #[cfg(target_arch = "aarch64")]
+        const CALLS: (u64, [u64; 2]) = (98, [101, 115]);
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        const CALLS: (u64, [u64; 2]) = (u64::MAX, [u64::MAX; 2]);
+        let (futex, sleeps) = CALLS;
+        let line = self.proc_file("syscall")?;
+        let mut fields = line.split_whitespace();
+        let call: u64 = fields.next()?.parse().ok()?;
+        let args: Vec<u64> = fields
+            .filter_map(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+            .collect();
+        if sleeps.contains(&call) {
+            return Some(true);
+        }
+        // futex(address, operation, value, timeout, ..): the plain and bitset waits.
+        let operation = *args.get(1)? & 0x7f;
+        (call == futex && matches!(operation, 0 | 9)).then(|| args.get(3).is_some_and(|t| *t != 0))
+    }
+
+    fn proc_file(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(format!("/proc/self/task/{}/{name}", self.tid)).ok()
+    }
 }
 
 /// Repeated looks at a thread's state: whether it was asleep in the kernel (blocked: a lock, a

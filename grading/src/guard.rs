@@ -160,8 +160,10 @@ fn guard_loop() {
                 .iter()
                 .filter(|p| !watched.contains(&p.thread) && p.since.elapsed() >= HUNG)
                 .min_by_key(|p| p.since)
+                // The bound crossed, not the moment this look happened to come: the same
+                // verdict on every run.
                 .map(|p| Stuck::HandPoll {
-                    took: p.since.elapsed(),
+                    took: HUNG,
                     what: Arc::clone(&p.what),
                     fix: Arc::clone(&p.fix),
                 })
@@ -176,9 +178,9 @@ fn guard_loop() {
         };
         for health in runtimes {
             health.tick();
-            if let Some(stall) = health.stall_now().filter(|s| *s >= HUNG) {
+            if health.stall_now().is_some_and(|s| s >= HUNG) {
                 let stuck = Stuck::Stalled {
-                    took: stall,
+                    took: HUNG,
                     ongoing: true,
                 };
                 report_and_exit(&stuck.verdict(&Default::default()));

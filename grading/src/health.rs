@@ -20,6 +20,7 @@
 //! In a `#[tokio::test]`, whose runtime the helpers do not build, [`watch_runtime`] starts the
 //! heartbeat on the test's runtime, and the process-wide guard ([`crate::guard`]) pings it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
@@ -58,6 +59,14 @@ pub enum Stuck {
     Stalled { took: Duration, ongoing: bool },
     /// A worker thread of a multi-thread runtime stayed inside one task for `took`, asleep.
     BlockedWorker { took: Duration },
+    /// The thread of a current-thread runtime did not go idle for `took` and sat asleep in the
+    /// kernel most of that time: its tasks blocked it in pieces short enough for the other
+    /// tasks to get a turn now and then (a blocking call per item, between awaits).
+    BlockedInPieces { took: Duration },
+    /// The future under test finished, but the runtime could not shut down: a task on its
+    /// blocking pool (`spawn_blocking`) never returned, and dropping a runtime waits for those.
+    /// Reported only at the watchdog's limit.
+    ShutdownWait,
     /// The runtime did not go idle for `took` of real time, though its tasks got their turns.
     Busy {
         took: Duration,
@@ -125,6 +134,15 @@ impl Stuck {
                  (waiting, not computing)",
                 format_duration(*took)
             ),
+            Stuck::BlockedInPieces { took } => format!(
+                "the runtime's thread did not go idle for {} and sat blocked (asleep, not \
+                 computing) most of that time: tasks blocked it in pieces, and the other tasks \
+                 only got turns in between",
+                format_duration(*took)
+            ),
+            Stuck::ShutdownWait => "the future under test finished, but the runtime could not \
+                 shut down: a task on its blocking pool (spawn_blocking) never returned"
+                .to_owned(),
             Stuck::Busy { took, virtual_at } => {
                 let mut facts = format!(
                     "busy loop: the runtime did not go idle for {} of real time",
@@ -144,7 +162,10 @@ impl Stuck {
     /// The verdict: the grader's explanation for this kind with the facts in parentheses, or
     /// the helpers' own wording (the facts, the usual causes, the usual fix).
     pub fn verdict(&self, explanations: &Explanations) -> String {
-        let own = if self.is_blocking() {
+        let own = if *self == Stuck::ShutdownWait {
+            // The grader's words are about the future under test, which did finish.
+            &None
+        } else if self.is_blocking() {
             &explanations.blocked
         } else {
             &explanations.busy
@@ -168,9 +189,14 @@ impl Stuck {
             Stuck::HandPoll { fix, .. } => {
                 format!("{} ({HAND_POLL_CAUSES}); {fix}", self.facts())
             }
-            Stuck::Stalled { .. } | Stuck::BlockedWorker { .. } => {
+            Stuck::Stalled { .. } | Stuck::BlockedWorker { .. } | Stuck::BlockedInPieces { .. } => {
                 format!("{} ({BLOCKING_CAUSES}); {BLOCKING_FIX}", self.facts())
             }
+            Stuck::ShutdownWait => format!(
+                "{}: blocking work must end (or be told to stop) before the async code that \
+                 started it returns",
+                self.facts()
+            ),
             Stuck::Busy { .. } => format!(
                 "{}: a task wakes itself, or yields (yield_now) in a loop, instead of waiting \
                  for its event; keep the waker and let the event wake the task",
@@ -195,11 +221,17 @@ pub(crate) struct Snapshot {
     pub multi_thread: bool,
     /// Virtual time at the heartbeat's latest answer (paused clock only).
     pub virtual_now: Option<Duration>,
+    /// The future under test has finished and the runtime is being dropped: no thread of it
+    /// runs tasks any more, so none of the figures above mean anything.
+    pub shutting_down: bool,
 }
 
 impl Snapshot {
     /// What is wrong, judged against `bound`; `allow_blocking` / `allow_busy` leave those
     /// kinds out. At the `last_look` (the limit), a stall in the making counts as one.
+    ///
+    /// Kinds still going on quote `bound`, the figure they crossed, not the moment a look
+    /// happened to come (which a loaded machine delays): the verdict is the same on every run.
     pub fn stuck(
         &self,
         bound: Duration,
@@ -207,12 +239,18 @@ impl Snapshot {
         allow_busy: bool,
         last_look: bool,
     ) -> Option<Stuck> {
+        if self.shutting_down {
+            // A runtime being dropped waits for its blocking pool: neither busy nor blocked
+            // in the senses below (its threads have stopped running tasks). At the limit, say
+            // what it waits for.
+            return last_look.then_some(Stuck::ShutdownWait);
+        }
         if !allow_blocking {
             if let Some((took, what, fix)) = &self.hand_poll
                 && *took >= bound
             {
                 return Some(Stuck::HandPoll {
-                    took: *took,
+                    took: bound,
                     what: Arc::clone(what),
                     fix: Arc::clone(fix),
                 });
@@ -223,13 +261,13 @@ impl Snapshot {
                 && in_poll + PING_EVERY * 5 >= stall
             {
                 return Some(Stuck::BlockedPoll {
-                    took: in_poll,
+                    took: bound,
                     returned: false,
                 });
             }
             if stall >= bound {
                 return Some(Stuck::Stalled {
-                    took: stall,
+                    took: bound,
                     ongoing: true,
                 });
             }
@@ -244,17 +282,26 @@ impl Snapshot {
         let stall = self.stall.unwrap_or_default();
         if stall >= ANSWERED_LATELY {
             return (!allow_blocking && last_look).then_some(Stuck::Stalled {
-                took: stall,
+                took: ANSWERED_LATELY,
                 ongoing: true,
             });
         }
-        // A worker asleep in the kernel inside one task is blocked; one that keeps running is
-        // busy (told by the thread's state, which a loaded machine does not blur).
-        if self.multi_thread && asleep == Some(true) {
-            return (!allow_blocking).then_some(Stuck::BlockedWorker { took: busy });
+        // A runtime thread asleep in the kernel most of the time is blocked (a worker inside one
+        // task, or a current-thread runtime's tasks in pieces); one that keeps running is busy
+        // (told by the thread's state, which a loaded machine does not blur). Where the state
+        // can be read but the looks disagree, neither is certain: look again later.
+        match asleep {
+            Some(true) if self.multi_thread => {
+                return (!allow_blocking).then_some(Stuck::BlockedWorker { took: bound });
+            }
+            Some(true) => {
+                return (!allow_blocking).then_some(Stuck::BlockedInPieces { took: bound });
+            }
+            None if cfg!(target_os = "linux") => return None,
+            Some(false) | None => {}
         }
         (!allow_busy).then_some(Stuck::Busy {
-            took: busy,
+            took: bound,
             virtual_at: self.virtual_now,
         })
     }
@@ -287,6 +334,8 @@ pub struct HealthInner {
     virtual_origin: Mutex<Option<tokio::time::Instant>>,
     /// The longest stretch without going idle that a snapshot saw.
     longest_busy: Mutex<Duration>,
+    /// Set once the future under test is done and the runtime is being dropped.
+    shutting_down: AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -310,6 +359,7 @@ impl Health {
                 paused,
                 virtual_origin: Mutex::default(),
                 longest_busy: Mutex::default(),
+                shutting_down: AtomicBool::new(false),
             }),
         }
     }
@@ -355,6 +405,13 @@ impl Health {
 
     /// What the runtime looks like now (pings the heartbeat first if it is due).
     pub fn snapshot(&self) -> Snapshot {
+        if self.inner.shutting_down.load(Ordering::SeqCst) {
+            return Snapshot {
+                multi_thread: self.inner.multi_thread,
+                shutting_down: true,
+                ..Snapshot::default()
+            };
+        }
         self.inner.tick();
         let busy = self.inner.busiest();
         if let Some((busy, _)) = busy {
@@ -372,7 +429,14 @@ impl Health {
             } else {
                 None
             },
+            shutting_down: false,
         }
+    }
+
+    /// The future under test has finished: the runtime is about to be dropped (which waits for
+    /// its blocking pool), and its threads stop running tasks.
+    pub fn shutting_down(&self) {
+        self.inner.shutting_down.store(true, Ordering::SeqCst);
     }
 
     /// For `grading/stress.sh`: the figures of a run that passed, appended to the file named by
@@ -444,6 +508,9 @@ impl HealthInner {
 
     /// Sends a ping if none is outstanding and the last answer is `PING_EVERY` old.
     pub(crate) fn tick(&self) {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            return;
+        }
         let mut beat = lock(&self.beat);
         if beat.outstanding.is_some()
             || beat
@@ -462,6 +529,10 @@ impl HealthInner {
 
     /// How long the outstanding ping has waited, if one is outstanding.
     pub(crate) fn stall_now(&self) -> Option<Duration> {
+        if self.shutting_down.load(Ordering::SeqCst) {
+            // The heartbeat task is gone with the runtime's tasks: nothing answers any more.
+            return None;
+        }
         lock(&self.beat).outstanding.map(|sent| sent.elapsed())
     }
 
@@ -493,6 +564,8 @@ impl HealthInner {
     }
 
     fn unparked(&self) {
+        // Only threads that run tasks unpark (never the blocking pool's): a worker.
+        crate::parallel::mark_worker_thread();
         self.with_this_thread(|t| {
             t.busy_since = Some(Instant::now());
             t.looks = StateLooks::default();
@@ -600,7 +673,7 @@ mod tests {
         assert_eq!(
             snapshot.stuck(HUNG, false, false, false),
             Some(Stuck::BlockedPoll {
-                took: MS * 1005,
+                took: HUNG,
                 returned: false
             })
         );
@@ -631,7 +704,7 @@ mod tests {
         let stuck = snapshot.stuck(HUNG, false, false, false).unwrap();
         assert_eq!(
             stuck.verdict(&Explanations::default()),
-            "busy loop: the runtime did not go idle for 1.10 s of real time and virtual time \
+            "busy loop: the runtime did not go idle for 1.00 s of real time and virtual time \
              stood still at 2.00 s: a task wakes itself, or yields (yield_now) in a loop, \
              instead of waiting for its event; keep the waker and let the event wake the task"
         );
@@ -651,7 +724,7 @@ mod tests {
         assert_eq!(
             snapshot.stuck(HUNG, false, false, true),
             Some(Stuck::Stalled {
-                took: MS * 600,
+                took: ANSWERED_LATELY,
                 ongoing: true
             })
         );
@@ -666,8 +739,67 @@ mod tests {
         };
         assert_eq!(
             snapshot.stuck(HUNG, false, false, false),
-            Some(Stuck::BlockedWorker { took: MS * 1500 })
+            Some(Stuck::BlockedWorker { took: HUNG })
         );
+    }
+
+    /// Two looks at the same stuck poll, one delayed by load: the same verdict.
+    #[test]
+    fn ongoing_kinds_quote_the_bound_not_the_moment_of_the_look() {
+        let look = |late: u32| Snapshot {
+            in_poll: Some(MS * (1000 + late)),
+            stall: Some(MS * (1001 + late)),
+            ..Snapshot::default()
+        };
+        let verdicts: Vec<String> = [3, 170]
+            .into_iter()
+            .map(|late| {
+                let stuck = look(late).stuck(HUNG, false, false, false).unwrap();
+                stuck.verdict(&Explanations::default())
+            })
+            .collect();
+        assert_eq!(verdicts[0], verdicts[1]);
+        assert!(verdicts[0].starts_with("one poll had not returned after 1.00 s"));
+    }
+
+    /// A runtime being dropped is neither busy nor blocked; at the limit, it waits for its
+    /// blocking pool, whatever the grader allowed.
+    #[test]
+    fn a_runtime_shutting_down_is_never_busy() {
+        let snapshot = Snapshot {
+            shutting_down: true,
+            ..Snapshot::default()
+        };
+        assert_eq!(snapshot.stuck(HUNG, true, false, false), None);
+        assert_eq!(snapshot.stuck(HUNG, false, false, false), None);
+        assert_eq!(
+            snapshot.stuck(HUNG, true, false, true),
+            Some(Stuck::ShutdownWait)
+        );
+    }
+
+    /// A current-thread runtime that never idles but whose thread sits asleep: its tasks block
+    /// it in pieces (a blocking call per item), which is blocking, not a busy loop; allowed
+    /// blocking leaves it to the grader. Looks that disagree decide nothing yet.
+    #[test]
+    fn a_current_thread_runtime_asleep_in_pieces_is_blocked_not_busy() {
+        let snapshot = Snapshot {
+            stall: Some(MS * 2),
+            busy: Some((MS * 1100, Some(true))),
+            ..Snapshot::default()
+        };
+        assert_eq!(
+            snapshot.stuck(HUNG, false, false, false),
+            Some(Stuck::BlockedInPieces { took: HUNG })
+        );
+        assert_eq!(snapshot.stuck(HUNG, true, false, false), None);
+        if cfg!(target_os = "linux") {
+            let unclear = Snapshot {
+                busy: Some((MS * 1100, None)),
+                ..snapshot
+            };
+            assert_eq!(unclear.stuck(HUNG, false, false, false), None);
+        }
     }
 
     #[test]

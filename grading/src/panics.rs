@@ -35,6 +35,15 @@ pub fn explain_tokio_panic(message: &str) -> Option<&'static str> {
             "started a runtime's block_on inside async code, and tokio panics on that: you are \
              already in async code, so .await the future instead of blocking on it",
         )
+    } else if message.contains("Cannot block the current thread from within a runtime") {
+        // tokio's blocking bridges (blocking_recv, blocking_send, blocking_lock, a
+        // futures-aware block_on of tokio's own) refuse to run on a thread driving tasks.
+        Some(
+            "waited synchronously (a block_on, or a blocking_recv / blocking_send / \
+             blocking_lock) inside async code, and tokio panics on that: it would block the \
+             thread that drives the tasks; .await the future instead, and keep synchronous waits \
+             to spawn_blocking or a plain thread",
+        )
     } else if message.contains("only when running on the multi-threaded runtime") {
         Some(
             "called tokio::task::block_in_place, which panics on a current-thread runtime; on a \

@@ -30,6 +30,13 @@ pub fn mark_runtime_thread() -> RuntimeThread {
     RuntimeThread { previous }
 }
 
+/// Marks the current thread, a worker of a runtime the helpers built, as a runtime thread for
+/// the rest of its life (called when it first runs tasks; tokio's blocking-pool threads never
+/// do, so they stay [`ThreadKind::Other`]).
+pub(crate) fn mark_worker_thread() {
+    RUNTIME_THREAD.with(|marked| marked.set(true));
+}
+
 /// Unmarks the thread when dropped; see [`mark_runtime_thread`].
 pub struct RuntimeThread {
     previous: bool,
@@ -46,8 +53,10 @@ impl Drop for RuntimeThread {
 pub enum ThreadKind {
     /// A rayon worker, with its index in its pool.
     Rayon(usize),
-    /// The thread that drives the tokio runtime (marked, or the one that made the
-    /// [`Placement`] inside async code).
+    /// A thread of the tokio runtime: the one that drives `block_on`, a worker of a
+    /// [`crate::runtime::Run`]'s multi-thread runtime (never its blocking pool), a thread
+    /// marked with [`mark_runtime_thread`], or the one that made the [`Placement`] inside async
+    /// code.
     Runtime,
     /// Any other thread (a `std::thread`, tokio's blocking pool).
     Other,
@@ -323,6 +332,13 @@ impl Rendezvous {
     /// Whether the first `parties` arrivals met.
     pub fn met(&self) -> bool {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).met
+    }
+
+    /// How many arrived before the meeting was over. When it was given up, every one of them
+    /// was still waiting for the others then: that many ran at the same time (0 or 1: one at
+    /// a time), the figure for "only 3 of 8 ran at once" verdicts.
+    pub fn arrived(&self) -> usize {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).arrived
     }
 
     /// `Err(verdict)` unless the first `parties` work items ran at the same time.

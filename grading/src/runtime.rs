@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::blocking::PollStopwatch;
 use crate::health::{Explanations, Health};
 use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
 use crate::parallel::mark_runtime_thread;
@@ -398,7 +399,9 @@ impl Run {
     }
 
     /// A multi-thread runtime with `workers` worker threads instead of a current-thread one
-    /// (real clock only: tokio pauses time on current-thread runtimes only).
+    /// (real clock only: tokio pauses time on current-thread runtimes only). [`Run::run`]
+    /// still polls the future under test on the thread calling `block_on`, not on a worker;
+    /// [`Run::run_spawned`] runs it on a worker.
     pub fn multi_thread(mut self, workers: usize) -> Self {
         assert!(
             !self.paused,
@@ -426,11 +429,63 @@ impl Run {
 
     /// Runs the future `make` returns and hands back its output and the runtime-clock time it
     /// took (virtual time on a paused clock).
+    ///
+    /// The future is polled by `block_on`, on the thread that drives the runtime: on a
+    /// [`Run::multi_thread`] runtime that is *not* one of its workers. A check about what runs
+    /// on a worker (rayon on a worker, `block_in_place`) uses [`Run::run_spawned`].
     pub fn run_timed<M, F>(self, make: M) -> (F::Output, Duration)
     where
         M: FnOnce() -> F + Send + 'static,
         F: Future,
         F::Output: Send + 'static,
+    {
+        self.execute(move |stopwatch: &PollStopwatch| stopwatch.watch(make()))
+    }
+
+    /// Like [`Run::run`], but the future runs as a spawned task (`tokio::spawn`), as a
+    /// server's request handler does: on a [`Run::multi_thread`] runtime, on one of its worker
+    /// threads. Each poll of the task is timed as with [`Run::run`]; a panic inside it fails
+    /// the check as if it had happened in [`Run::run`] (explained the same way). With
+    /// [`Run::would_hang_after`], the oracle watches the task's join handle: a task that wakes
+    /// itself forever is left to the busy check, not counted as polls of the handle.
+    ///
+    /// ```
+    /// # use asynclings_grading::prelude::*;
+    /// let placement = real_clock().multi_thread(2).run_spawned(|| async {
+    ///     let placement = Placement::new();
+    ///     placement.record(|| 6 * 7); // on a worker: the runtime's thread
+    ///     placement
+    /// });
+    /// assert!(placement.check_off_runtime("hand it to rayon").is_err());
+    /// ```
+    pub fn run_spawned<M, F>(self, make: M) -> F::Output
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.execute(move |stopwatch: &PollStopwatch| {
+            let task = tokio::spawn(stopwatch.watch(make()));
+            async move {
+                match task.await {
+                    Ok(output) => output,
+                    Err(failed) if failed.is_panic() => {
+                        std::panic::resume_unwind(failed.into_panic())
+                    }
+                    Err(failed) => panic!("the task under test was cancelled: {failed}"),
+                }
+            }
+        })
+        .0
+    }
+
+    /// Builds the runtime, runs the future `make` builds (given the stopwatch that times the
+    /// polls of the future under test) under the watchdog, and applies the checks.
+    fn execute<M, G>(self, make: M) -> (G::Output, Duration)
+    where
+        M: FnOnce(&PollStopwatch) -> G + Send + 'static,
+        G: Future,
+        G::Output: Send + 'static,
     {
         let Run {
             paused,
@@ -502,7 +557,7 @@ impl Run {
                         all_workers_parked_once().await;
                     }
                     let started = Instant::now();
-                    let watched = in_thread_health.stopwatch().watch(make());
+                    let watched = make(in_thread_health.stopwatch());
                     match hang {
                         None => Ok((watched.await, started.elapsed())),
                         Some((horizon, fix)) => {
@@ -515,6 +570,9 @@ impl Run {
                     }
                 })
             }));
+            // Dropping the runtime waits for its blocking pool: from here on, a hang is a
+            // blocking task that never ends, not a busy or blocked runtime.
+            in_thread_health.shutting_down();
             drop(runtime);
             outcome.map_err(|payload| {
                 let message = panic_message(&*payload);

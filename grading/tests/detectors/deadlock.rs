@@ -50,9 +50,9 @@ fn a_deadlock_is_stopped_and_names_what_was_pending() {
     assert_says(
         &verdict,
         &[
-            "deadlock, or never woken: the check never finished (still running after 0.",
-            "still waiting on: `a→b: lock second account` (pending for",
-            "`b→a: lock second account` (pending for",
+            "deadlock, or never woken: the check never finished (still running at the 500 ms limit",
+            "still waiting on: `a→b: lock second account` (pending, polled",
+            "`b→a: lock second account` (pending, polled",
         ],
     );
     if cfg!(target_os = "linux") {

@@ -102,6 +102,34 @@ fn tokio_panics_become_verdicts() {
     assert_says(&verdict, &["the greeting called block_in_place"]);
 }
 
+/// Known bad: a synchronous wait on a tokio channel inside async code; tokio refuses it with
+/// "Cannot block the current thread from within a runtime", which becomes a verdict naming
+/// the synchronous wait. Known good: the same wait awaited.
+#[test]
+fn a_synchronous_wait_inside_async_code_is_explained() {
+    let verdict = verdict_of(|| {
+        paused_clock().run(|| async {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(1);
+            tx.send(7).await.unwrap();
+            rx.blocking_recv()
+        });
+    });
+    assert_says(
+        &verdict,
+        &[
+            "waited synchronously (a block_on, or a blocking_recv",
+            "inside async code, and tokio panics on that",
+            ".await the future instead",
+        ],
+    );
+    let received = paused_clock().run(|| async {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u32>(1);
+        tx.send(7).await.unwrap();
+        rx.recv().await
+    });
+    assert_eq!(received, Some(7));
+}
+
 #[test]
 #[ignore = "run in a child process by the test below"]
 fn child() {

@@ -52,6 +52,19 @@ fn sequential_work_never_meets_at_the_rendezvous() {
     );
 }
 
+/// Known bad: a pool of 2 where 3 must meet: the meeting is given up, and it tells that 2 ran
+/// at once (the figure for "only 2 of 3"). Known good: sequential work counts 1.
+#[test]
+fn a_meeting_given_up_says_how_many_ran_at_once() {
+    let partial = Rendezvous::new(3, Duration::from_millis(300));
+    pool(2).install(|| (0..6).into_par_iter().for_each(|_| partial.arrive()));
+    assert!(!partial.met());
+    assert_eq!(partial.arrived(), 2);
+    let sequential = Rendezvous::new(3, Duration::from_millis(300));
+    (0..6).for_each(|_| sequential.arrive());
+    assert_eq!(sequential.arrived(), 1);
+}
+
 #[test]
 fn parallel_work_meets_at_the_rendezvous() {
     let meeting = Rendezvous::new(2, Duration::from_secs(10));
@@ -180,6 +193,34 @@ fn blocking_io_on_the_runtime_thread_is_worded_as_blocking() {
            lock) ran on the tokio runtime's thread (1 of 1 call(s))",
         ],
     );
+}
+
+/// Known bad: work recorded in a task of a multi-thread runtime runs on a worker, and a worker
+/// is the runtime's thread too (`run_spawned` puts the future under test on a worker, as a
+/// server's handler is). Known good: the same work moved to the blocking pool is not.
+#[test]
+fn work_in_a_task_on_a_worker_counts_as_on_the_runtime() {
+    // Made outside the runtime, so only the worker's own mark can tell where the work ran.
+    let (on_worker, in_pool) = (Placement::new(), Placement::new());
+    let (worker, pool) = (on_worker.clone(), in_pool.clone());
+    real_clock()
+        .multi_thread(2)
+        .allow_blocking("this check names the blocking itself, with Placement")
+        .run_spawned(move || async move {
+            worker.record(|| std::thread::sleep(Duration::from_millis(20)));
+            tokio::task::spawn_blocking(move || {
+                pool.record(|| std::thread::sleep(Duration::from_millis(20)))
+            })
+            .await
+            .unwrap();
+        });
+    assert_says(
+        &on_worker
+            .check_off_runtime("use spawn_blocking")
+            .unwrap_err(),
+        &["ran on the tokio runtime's thread (1 of 1 call(s))"],
+    );
+    in_pool.check_off_runtime("use spawn_blocking").unwrap();
 }
 
 /// `cpu_while` measures the CPU of the whole process: these run in a child process of their

@@ -200,7 +200,7 @@ fn an_idle_check_that_nothing_wakes_is_worded_apart() {
     });
     assert_says(
         &verdict,
-        &["nothing woke the checkout (still running after 0."],
+        &["nothing woke the checkout (still running at the 500 ms limit"],
     );
     if cfg!(target_os = "linux") {
         assert_says(&verdict, &["its thread sat idle"]);
@@ -283,8 +283,91 @@ fn the_watchdog_names_lanes_still_pending_in_real_time() {
     assert_says(
         &verdict,
         &[
-            "deadlock, or never woken: the check never finished (still running after 0.",
+            "deadlock, or never woken: the check never finished (still running at the 400 ms limit",
             "still waiting on: timeline lane `unload` (started at 0.0 s",
         ],
     );
+}
+
+/// Known bad for the busy check: the future under test returns, but a blocking-pool task it
+/// started never ends, so dropping the runtime waits for it. Not a busy loop (nothing runs),
+/// whatever is allowed: the verdict says what the shutdown waits for.
+#[test]
+fn a_runtime_that_cannot_shut_down_is_not_called_busy() {
+    for flavour in ["current-thread", "multi-thread"] {
+        for allow_blocking in [false, true] {
+            let mut run = real_clock().limit(Duration::from_millis(1500));
+            if flavour == "multi-thread" {
+                run = run.multi_thread(2);
+            }
+            if allow_blocking {
+                run = run.allow_blocking("the grader measures blocking itself");
+            }
+            let verdict = verdict_of(move || {
+                run.run(|| async {
+                    drop(tokio::task::spawn_blocking(|| {
+                        std::thread::sleep(SECOND * 4)
+                    }));
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                });
+            });
+            assert_says(
+                &verdict,
+                &[
+                    "the future under test finished, but the runtime could not shut down: a task \
+                     on its blocking pool (spawn_blocking) never returned",
+                ],
+            );
+            assert!(!verdict.contains("busy loop"), "{flavour}: {verdict}");
+        }
+    }
+}
+
+/// Known bad, twice: a check that nothing wakes and a poll that never returns. Each verdict
+/// reads the same, to the letter, on both runs: figures of things still going on are the
+/// bounds they crossed, not the moment the watchdog happened to look.
+#[test]
+fn a_hung_check_reads_the_same_on_every_run() {
+    let never_woken = || {
+        verdict_of(|| {
+            real_clock()
+                .limit(Duration::from_millis(300))
+                .run(|| async {
+                    let (_kept, never) = tokio::sync::oneshot::channel::<()>();
+                    let _ = never.await;
+                });
+        })
+    };
+    assert_eq!(never_woken(), never_woken());
+    let blocked = || {
+        verdict_of(|| {
+            real_clock().limit(SECOND * 20).run(|| async {
+                let (_kept, never) = std::sync::mpsc::channel::<()>();
+                let _ = never.recv_timeout(SECOND * 3);
+            });
+        })
+    };
+    let first = blocked();
+    assert_eq!(first, blocked());
+    assert_says(&first, &["one poll had not returned after 1.00 s"]);
+}
+
+/// Known bad: a task blocks the runtime's thread in short pieces (a 60 ms blocking call per
+/// item, a yield between): no single stall is long, and the runtime never goes idle, but its
+/// thread sits asleep, not computing. That is blocking, not a busy loop.
+#[test]
+fn blocking_in_short_pieces_is_blocking_not_busy() {
+    let verdict = verdict_of(|| {
+        real_clock().limit(SECOND * 4).run(|| async {
+            for _ in 0..40 {
+                std::thread::sleep(Duration::from_millis(60));
+                tokio::task::yield_now().await;
+            }
+        });
+    });
+    assert_says(
+        &verdict,
+        &["sat blocked (asleep, not computing) most of that time: tasks blocked it in pieces"],
+    );
+    assert!(!verdict.contains("busy loop"), "{verdict}");
 }

@@ -48,14 +48,6 @@ const TIMED_PROBES: usize = 10;
 
 const OUTPUT: &str = "firmware 4.2 flashed";
 
-/// A thread looked at from outside through Linux's /proc. Where /proc is missing, every look
-/// says `None` and only poll counts decide.
-#[derive(Clone, Copy)]
-struct SeenThread {
-    tid: u64,
-    cpu: Option<ThreadCpu>,
-}
-
 /// One look at a thread: asleep in the kernel or not, and how many times it has gone to
 /// sleep so far.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -64,70 +56,14 @@ struct Look {
     sleeps: u64,
 }
 
-impl SeenThread {
-    fn current() -> Option<Self> {
-        let link = std::fs::read_link("/proc/thread-self").ok()?;
-        let tid = link.file_name()?.to_str()?.parse().ok()?;
-        Some(Self {
-            tid,
-            cpu: ThreadCpu::current(),
-        })
-    }
-
-    fn proc_file(&self, name: &str) -> Option<String> {
-        std::fs::read_to_string(format!("/proc/self/task/{}/{name}", self.tid)).ok()
-    }
-
-    /// Whether the thread sleeps in the kernel right now (state `S` or `D`).
-    fn asleep(&self) -> Option<bool> {
-        let stat = self.proc_file("stat")?;
-        let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
-        Some(matches!(state, "S" | "D"))
-    }
-
-    /// How many times the thread has gone to sleep: its voluntary context switches, which the
-    /// kernel counts each time the thread blocks.
-    fn sleeps(&self) -> Option<u64> {
-        let status = self.proc_file("status")?;
-        let line = status
-            .lines()
-            .find(|line| line.starts_with("voluntary_ctxt_switches:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    }
-
-    /// The state first, then the count: a thread seen asleep with the count unchanged since an
-    /// earlier look has not woken up in between.
-    fn look(&self) -> Option<Look> {
-        Some(Look {
-            asleep: self.asleep()?,
-            sleeps: self.sleeps()?,
-        })
-    }
-
-    /// Whether the system call the thread sleeps in has a timeout: a futex wait with one
-    /// (`park_timeout`, `Condvar::wait_timeout`, `recv_timeout`) or a sleep. `None` where
-    /// unknown (not asleep in a system call, another one, another architecture).
-    fn sleep_is_timed(&self) -> Option<bool> {
-        #[cfg(target_arch = "x86_64")]
-        const CALLS: (u64, [u64; 2]) = (202, [35, 230]);
-        #[cfg(target_arch = "aarch64")]
-        const CALLS: (u64, [u64; 2]) = (98, [101, 115]);
-        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-        const CALLS: (u64, [u64; 2]) = (u64::MAX, [u64::MAX; 2]);
-        let (futex, sleeps) = CALLS;
-        let line = self.proc_file("syscall")?;
-        let mut fields = line.split_whitespace();
-        let call: u64 = fields.next()?.parse().ok()?;
-        let args: Vec<u64> = fields
-            .filter_map(|f| u64::from_str_radix(f.trim_start_matches("0x"), 16).ok())
-            .collect();
-        if sleeps.contains(&call) {
-            return Some(true);
-        }
-        // futex(address, operation, value, timeout, ..): the plain and bitset waits.
-        let operation = *args.get(1)? & 0x7f;
-        (call == futex && matches!(operation, 0 | 9)).then(|| args.get(3).is_some_and(|t| *t != 0))
-    }
+/// The state first, then the count: a thread seen asleep with the count unchanged since an
+/// earlier look has not woken up in between. Where /proc is missing, `None`, and only poll
+/// counts decide.
+fn look(thread: &ThreadCpu) -> Option<Look> {
+    Some(Look {
+        asleep: thread.is_sleeping()?,
+        sleeps: thread.voluntary_sleeps()?,
+    })
 }
 
 /// A grader thread that wakes a waker, as an I/O thread would, then parks until released. If
@@ -138,7 +74,7 @@ struct WakingThread {
     parking: Arc<AtomicBool>,
     unparked: Arc<AtomicBool>,
     released: Arc<AtomicBool>,
-    seen: Arc<OnceLock<Option<SeenThread>>>,
+    seen: Arc<OnceLock<Option<ThreadCpu>>>,
     handle: JoinHandle<()>,
 }
 
@@ -151,7 +87,7 @@ impl WakingThread {
             let (woke, parking, unparked) = (woke.clone(), parking.clone(), unparked.clone());
             let (released, seen) = (released.clone(), seen.clone());
             thread::spawn(move || {
-                seen.get_or_init(SeenThread::current);
+                seen.get_or_init(ThreadCpu::current);
                 waker.wake();
                 woke.store(true, SeqCst);
                 // A fresh thread has no unpark token, and std's `park` does not return
@@ -181,7 +117,7 @@ impl WakingThread {
         let seen = self.seen.get().copied().flatten();
         wait_until(LIMIT, || {
             self.unparked.load(SeqCst)
-                || (self.parking.load(SeqCst) && seen.and_then(|s| s.asleep()) != Some(false))
+                || (self.parking.load(SeqCst) && seen.and_then(|s| s.is_sleeping()) != Some(false))
         });
         self.unparked.load(SeqCst)
     }
@@ -229,7 +165,7 @@ struct Record {
     /// The future may be ready at its next poll (plan `Driven`).
     release: AtomicBool,
     waker: Mutex<Option<Waker>>,
-    thread: OnceLock<Option<SeenThread>>,
+    thread: OnceLock<Option<ThreadCpu>>,
     waking: Mutex<Vec<WakingThread>>,
 }
 
@@ -246,7 +182,7 @@ impl Record {
         self.unwoken_polls.load(SeqCst)
     }
 
-    fn seen_thread(&self) -> Option<SeenThread> {
+    fn seen_thread(&self) -> Option<ThreadCpu> {
         self.thread.get().copied().flatten()
     }
 
@@ -298,12 +234,14 @@ impl Record {
     }
 
     /// Bookkeeping at the end of a poll, on `block_on`'s thread, last thing before it returns.
-    fn poll_ends(&self, ready: bool, wakes_at_start: usize, thread: Option<SeenThread>) {
+    fn poll_ends(&self, ready: bool, wakes_at_start: usize, thread: Option<ThreadCpu>) {
         self.finished.store(ready, SeqCst);
         self.woken_in_last_poll
             .store(self.wakes() > wakes_at_start, SeqCst);
         *self.last_poll_end.lock().unwrap() = Some(Instant::now());
-        let sleeps = thread.and_then(|t| t.sleeps()).unwrap_or(u64::MAX);
+        let sleeps = thread
+            .and_then(|t| t.voluntary_sleeps())
+            .unwrap_or(u64::MAX);
         self.sleeps_at_poll_end.store(sleeps, SeqCst);
         self.in_poll.store(false, SeqCst);
     }
@@ -357,8 +295,8 @@ impl Future for Transfer {
         let this = self.get_mut();
         let record = Arc::clone(&this.record);
         // Before anything that could sleep: how many times has this thread slept so far?
-        let thread = *record.thread.get_or_init(SeenThread::current);
-        let sleeps = thread.and_then(|t| t.sleeps());
+        let thread = *record.thread.get_or_init(ThreadCpu::current);
+        let sleeps = thread.and_then(|t| t.voluntary_sleeps());
         if record.finished.load(SeqCst) {
             record.polls_after_finish.fetch_add(1, SeqCst);
             return Poll::Pending;
@@ -452,7 +390,7 @@ impl Run {
         self
     }
 
-    fn thread(&self) -> Option<SeenThread> {
+    fn thread(&self) -> Option<ThreadCpu> {
         self.record.seen_thread()
     }
 
@@ -495,7 +433,7 @@ impl Run {
         let record = &self.record;
         for _ in 0..TIMED_PROBES {
             let asleep = wait_until(Duration::from_millis(300), || {
-                !record.in_poll.load(SeqCst) && thread.asleep() == Some(true)
+                !record.in_poll.load(SeqCst) && thread.is_sleeping() == Some(true)
             });
             if !asleep {
                 return None;
@@ -510,11 +448,11 @@ impl Run {
 
     /// Wakes the future from a grader thread while `block_on`'s thread sleeps, and looks at
     /// that thread the moment `wake()` has returned.
-    fn wake_while_asleep(&self, thread: SeenThread, how: &str) -> Result<Woke, String> {
+    fn wake_while_asleep(&self, thread: ThreadCpu, how: &str) -> Result<Woke, String> {
         let record = &self.record;
         let timed = thread.sleep_is_timed() == Some(true);
         let polls_before = record.polls();
-        let before = thread.look();
+        let before = look(&thread);
         let Some(waking) = record.wake_from_thread() else {
             return Err("the future was never polled, so it has no waker to wake".to_owned());
         };
@@ -531,7 +469,7 @@ impl Run {
                 seconds(LIMIT)
             ));
         }
-        let after = thread.look();
+        let after = look(&thread);
         if !before.is_some_and(|b| b.asleep) {
             // It had woken up on its own just before: this wake-up tells nothing.
             return Ok(Woke::Unclear(polls_before));
@@ -574,13 +512,13 @@ impl Run {
             return self.check_unwoken();
         };
         let started = Instant::now();
-        let cpu_before = thread.cpu.and_then(|c| c.used());
-        let sleeps_before = thread.sleeps();
+        let cpu_before = thread.used();
+        let sleeps_before = thread.voluntary_sleeps();
         let mut quiet: Option<(Instant, usize, Look)> = None;
         loop {
             self.check_unwoken()?;
             let polls = self.record.polls();
-            let look = thread.look();
+            let look = look(&thread);
             let parked_look = look.filter(|l| l.asleep && !self.record.in_poll.load(SeqCst));
             if parked_look.is_some()
                 && thread.sleep_is_timed() == Some(true)
@@ -602,10 +540,10 @@ impl Run {
             if started.elapsed() >= patience {
                 let looked = started.elapsed();
                 let slept = sleeps_before
-                    .zip(thread.sleeps())
+                    .zip(thread.voluntary_sleeps())
                     .map_or(0, |(before, after)| after.saturating_sub(before));
                 let cpu = cpu_before
-                    .zip(thread.cpu.and_then(|c| c.used()))
+                    .zip(thread.used())
                     .map(|(before, after)| after.saturating_sub(before));
                 return Err(never_parked_verdict(looked, slept, cpu));
             }
@@ -675,12 +613,12 @@ impl Run {
         let thread = self.thread();
         let slept_at = record.sleeps_at_poll_end();
         let started = Instant::now();
-        let cpu_before = thread.and_then(|t| t.cpu).and_then(|c| c.used());
+        let cpu_before = thread.and_then(|t| t.used());
         loop {
             self.check_unwoken()?;
             // The count first: a thread that slept while the poll count still says `n` went to
             // sleep before polling again.
-            let sleeps = thread.and_then(|t| t.sleeps());
+            let sleeps = thread.and_then(|t| t.voluntary_sleeps());
             let polls = record.polls();
             if polls > n {
                 // Whether that poll was late is known once it has returned.
@@ -701,7 +639,7 @@ impl Run {
                     ));
                 }
                 let cpu = cpu_before
-                    .zip(thread.and_then(|t| t.cpu).and_then(|c| c.used()))
+                    .zip(thread.and_then(|t| t.used()))
                     .map(|(before, after)| after.saturating_sub(before));
                 return Err(never_parked_verdict(started.elapsed(), 0, cpu));
             }

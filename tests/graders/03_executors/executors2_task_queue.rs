@@ -27,44 +27,17 @@ const QUIET: Duration = Duration::from_millis(100);
 /// Polls without a wake-up that no executor makes.
 const SPIN_POLLS: usize = 50;
 
-/// A thread looked at from outside through Linux's /proc: asleep in the kernel (blocked on a
-/// channel, a lock, a condition variable) or running. Where /proc is missing, `asleep` says
-/// `None` and only poll counts decide.
-#[derive(Clone, Copy)]
-struct SeenThread {
-    tid: u64,
-    cpu: Option<ThreadCpu>,
-}
-
-impl SeenThread {
-    fn current() -> Option<Self> {
-        let link = std::fs::read_link("/proc/thread-self").ok()?;
-        let tid = link.file_name()?.to_str()?.parse().ok()?;
-        Some(Self {
-            tid,
-            cpu: ThreadCpu::current(),
-        })
-    }
-
-    /// Whether the thread sleeps in the kernel right now (state `S` or `D`).
-    fn asleep(&self) -> Option<bool> {
-        let stat = std::fs::read_to_string(format!("/proc/self/task/{}/stat", self.tid)).ok()?;
-        let state = stat[stat.rfind(')')? + 1..].split_whitespace().next()?;
-        Some(matches!(state, "S" | "D"))
-    }
-}
-
 /// The thread that calls `run`, as the jobs and the grader see it.
 #[derive(Default)]
 struct Runner {
     id: OnceLock<ThreadId>,
-    seen: OnceLock<Option<SeenThread>>,
+    seen: OnceLock<Option<ThreadCpu>>,
     /// `run` has returned (or panicked).
     returned: AtomicBool,
 }
 
 impl Runner {
-    fn seen(&self) -> Option<SeenThread> {
+    fn seen(&self) -> Option<ThreadCpu> {
         self.seen.get().copied().flatten()
     }
 }
@@ -290,7 +263,7 @@ fn run_executor(shop: &Shop, setup: impl FnOnce(&Spawner) + Send + 'static) -> R
     let started = Instant::now();
     let outcome = Watchdog::new(LIMIT, "run() never returned").try_run(move || {
         runner.id.get_or_init(|| thread::current().id());
-        runner.seen.get_or_init(SeenThread::current);
+        runner.seen.get_or_init(ThreadCpu::current);
         let executor = Executor::default();
         setup(&executor.spawner());
         let ran = catch_unwind(AssertUnwindSafe(|| executor.run()))
@@ -334,7 +307,7 @@ fn stuck_verdict(shop: &Shop, stuck_for: Duration) -> String {
         return polled_off_thread_verdict(job);
     }
     if let Some(thread) = shop.runner.seen()
-        && thread.asleep() == Some(false)
+        && thread.is_sleeping() == Some(false)
     {
         return format!(
             "run() never returned ({stuck_for}), and its thread was running all along, not \
@@ -468,7 +441,7 @@ fn watch_waiting(runner: &Runner, job: &JobRecord, patience: Duration) -> Waitin
     let polls_before = job.polls() + job.polls_after_finish.load(SeqCst);
     let polls_now = || job.polls() + job.polls_after_finish.load(SeqCst);
     let thread = runner.seen();
-    let cpu_before = thread.and_then(|t| t.cpu).and_then(|c| c.used());
+    let cpu_before = thread.and_then(|t| t.used());
     let mut quiet: Option<(Instant, usize)> = None;
     loop {
         let polls = polls_now();
@@ -482,7 +455,7 @@ fn watch_waiting(runner: &Runner, job: &JobRecord, patience: Duration) -> Waitin
         let asleep = if job.in_poll.load(SeqCst) {
             Some(false)
         } else {
-            thread.and_then(|t| t.asleep())
+            thread.and_then(|t| t.is_sleeping())
         };
         if asleep == Some(false) {
             quiet = None;
@@ -504,7 +477,7 @@ fn watch_waiting(runner: &Runner, job: &JobRecord, patience: Duration) -> Waitin
                     within: looked,
                 };
             }
-            let cpu_after = thread.and_then(|t| t.cpu).and_then(|c| c.used());
+            let cpu_after = thread.and_then(|t| t.used());
             let cpu = cpu_before.zip(cpu_after).map(|(b, a)| a.saturating_sub(b));
             return Waiting::Running { looked, cpu };
         }

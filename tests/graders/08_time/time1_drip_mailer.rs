@@ -25,10 +25,13 @@ struct Sent {
 fn record_series(emails: &'static [&'static str], gap: Duration) -> (Vec<Sent>, Duration) {
     paused_clock()
         .limit(Duration::from_secs(2))
-        .on_block(
-            "send_series never finished: a pause blocked the runtime's thread for good (a \
-             block_on, or a wait for a timer that only this blocked thread could fire); pause \
-             on tokio's timer and await it",
+        .on_blocked(
+            "a pause blocked the runtime's thread (a block_on, or a wait for a timer that only \
+             this blocked thread could fire); pause on tokio's timer and await it",
+        )
+        .on_busy(
+            "a pause spun instead of waiting (a loop that yields or checks the clock), so \
+             tokio's clock could not move on; pause on tokio's timer and await it",
         )
         .would_hang_after(
             Duration::from_secs(600),
@@ -125,9 +128,13 @@ fn no_pause_blocks_the_thread() {
     const GAP: Duration = Duration::from_secs(1);
     let stopwatch = paused_clock()
         .limit(Duration::from_secs(2))
-        .on_block(
-            "send_series never finished: a pause blocked the runtime's thread for good (a \
-             block_on inside async code?); pause on tokio's timer and await it",
+        .on_blocked(
+            "a pause blocked the runtime's thread (a block_on inside async code?); pause on \
+             tokio's timer and await it",
+        )
+        .on_busy(
+            "a pause spun instead of waiting (a loop that yields or checks the clock); pause on \
+             tokio's timer and await it",
         )
         .run(|| async {
             let (watched, stopwatch) = watch_polls(send_series(&["welcome", "tips"], GAP, |_| {}));

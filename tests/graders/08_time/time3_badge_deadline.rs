@@ -29,9 +29,13 @@ where
 {
     paused_clock()
         .limit(Duration::from_secs(3))
-        .on_block(
-            "the check never finished: a poll of Deadline blocked the thread for good (a \
-             thread sleep, a join or a block_on inside poll?); poll must return at once",
+        .on_blocked(
+            "a poll of Deadline blocked the thread (a thread sleep, a join or a block_on inside \
+             poll?); poll must return at once",
+        )
+        .on_busy(
+            "Deadline kept the runtime busy: it wakes its task again and again instead of \
+             letting the operation or the timer wake it",
         )
         .allow_blocking(
             "the check itself waits in real time (up to PATIENCE) for a timer thread a learner \
@@ -537,9 +541,10 @@ fn awaited_by_a_task_it_resolves_when_the_first_of_the_two_happens() {
     // A badge that taps after 100 ms of tokio time, well within the 1 s limit.
     let (result, took) = paused_clock()
         .limit(Duration::from_secs(2))
-        .on_block(
-            "awaiting Deadline never finished: a poll blocked the thread for good; poll must \
-             return at once",
+        .on_blocked("a poll of Deadline blocked the thread; poll must return at once")
+        .on_busy(
+            "Deadline kept the runtime busy: it wakes its task again and again instead of \
+             letting the operation or the timer wake it",
         )
         .would_hang_after(
             Duration::from_secs(60),

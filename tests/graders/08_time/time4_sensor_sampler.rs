@@ -23,9 +23,10 @@ struct Sampled {
 fn run_sampler(period: Duration, costs: Vec<Duration>) -> Sampled {
     paused_clock()
         .limit(Duration::from_secs(2))
-        .on_block(
-            "sample never finished: something blocked the runtime's thread for good; wait on \
-             tokio's timer",
+        .on_blocked("sample blocked the runtime's thread between readings; wait on tokio's timer")
+        .on_busy(
+            "sample spun between readings instead of waiting (a loop that yields or checks the \
+             clock), so tokio's clock could not move on; wait on tokio's timer",
         )
         .would_hang_after(
             Duration::from_secs(3600),

@@ -1,10 +1,9 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
-use tokio::sync::mpsc;
+use asynclings_grading::site::{Awaiter, Site, Stint, check_stints};
 
 use crate::exercise::{Driver, Label, Receipt, print_labels};
 
@@ -18,8 +17,15 @@ const LIMIT: Duration = Duration::from_millis(2500);
 const OWN_CHECK: &str = "the grader's heartbeat measures the stall and names where the driver ran";
 
 const FIX: &str = "run each driver call on tokio's blocking pool and .await its result";
-const ON_BLOCK: &str = "print_labels never finished: the task waited for something that never \
-                        came, or the runtime's thread blocked for good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "print_labels never finished: the task waited for something that \
+                              never came";
+const ON_BLOCKED: &str = "print_labels blocked the runtime's thread and never gave it back: a \
+                          driver call (or a wait for one) ran inside async code; run each driver \
+                          call on tokio's blocking pool and .await its result";
+const ON_BUSY: &str = "print_labels kept the runtime busy without finishing: a loop that yields \
+                       or checks again instead of awaiting the driver call; .await the driver \
+                       call's result";
 
 #[derive(Clone, Copy, Debug)]
 enum Flavour {
@@ -30,109 +36,6 @@ enum Flavour {
 }
 
 // --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
-
-/// Where a call of the grader's blocking work ran, relative to the runtime under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Site {
-    /// Inside a poll of the task that awaited it: on a runtime thread (unless block_in_place
-    /// handed that task's worker over first).
-    AwaitingTask,
-    /// Inside another async task: `tokio::spawn` runs it on the runtime's thread all the same.
-    OtherTask,
-    /// On tokio's blocking pool (`spawn_blocking`), or another thread inside the runtime.
-    BlockingPool,
-    /// On a thread outside the runtime (`std::thread`, rayon).
-    OtherThread,
-}
-
-/// The task under test (the one that awaits the learner's code) and its thread.
-#[derive(Clone, Default)]
-struct Awaiter(Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>);
-
-impl Awaiter {
-    /// Called first thing inside the task under test.
-    fn enter(&self) {
-        let me = (tokio::task::id(), thread::current().id());
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
-    }
-
-    fn site_here(&self) -> Site {
-        let entered = *self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let (task, runtime_thread) = entered.expect("the task under test has not started");
-        let here = thread::current().id();
-        match tokio::task::try_id() {
-            Some(id) if id == task => Site::AwaitingTask,
-            _ if here == runtime_thread => Site::OtherTask,
-            _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
-            _ => Site::OtherThread,
-        }
-    }
-}
-
-/// A task beside the code under test that answers pings. Blocking work pings it and waits, on
-/// its own thread, for the answer, which comes only if the runtime got to run another task
-/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Arc<Gate>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime.
-    fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
-        tokio::spawn(async move {
-            while let Some(gate) = inbox.recv().await {
-                gate.open();
-            }
-        });
-        Heartbeat { pings }
-    }
-
-    /// Blocks this thread until the heartbeat task has run (true) or `PATIENCE` is over (false).
-    fn answered(&self) -> bool {
-        let gate = Gate::new(PATIENCE);
-        self.pings.send(Arc::clone(&gate)).is_ok() && gate.wait()
-    }
-}
-
-/// One call of the blocking work: where it ran, whether another task ran meanwhile, and how
-/// long it held its thread.
-#[derive(Clone, Copy, Debug)]
-struct Stint {
-    site: Site,
-    others_ran: bool,
-    held: Duration,
-}
-
-/// `Err(verdict)` for the first call during which no other task of the runtime could run.
-fn check_stints(stints: &[Stint], work: &str, fix: &str) -> Result<(), String> {
-    let Some(stall) = stints.iter().find(|s| !s.others_ran) else {
-        return Ok(());
-    };
-    let held = stall.held.as_millis();
-    let starved = "another task of the runtime (the grader's heartbeat, ready the whole time) \
-                   could not run once";
-    Err(match stall.site {
-        Site::AwaitingTask => format!(
-            "{work} ran on the runtime's thread, inside the task that awaited it, and blocked \
-             that thread for {held} ms: {starved}; {fix}"
-        ),
-        Site::OtherTask => format!(
-            "{work} ran in another async task, which runs on the runtime's thread all the same, \
-             and blocked it for {held} ms: {starved}; {fix}"
-        ),
-        Site::BlockingPool => format!(
-            "{work} ran on tokio's blocking pool, but the runtime's thread waited for it without \
-             yielding (a block_on, or a blocking wait for the result, inside async code) for \
-             {held} ms: {starved}; {fix}"
-        ),
-        Site::OtherThread => format!(
-            "{work} ran on a thread of its own, but the runtime's thread waited for it without \
-             yielding (a join, or a block_on, inside async code) for {held} ms: {starved}; {fix}"
-        ),
-    })
-}
 
 /// Runs `check` as a task on a fresh real-clock runtime of the given flavour, beside a
 /// heartbeat task, on a watched thread; tokio's panics become verdicts.
@@ -149,9 +52,10 @@ where
         Flavour::MultiThread => real_clock().multi_thread(1),
     };
     run.allow_blocking(OWN_CHECK)
-        .allow_busy(OWN_CHECK)
         .limit(LIMIT)
-        .on_block(ON_BLOCK)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
         .explain_panics(explain)
         .run(move || async move {
             let heartbeat = Heartbeat::start();
@@ -167,22 +71,6 @@ where
             }
         })
 }
-
-/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
-/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
-/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
-/// precedence over it.
-#[allow(dead_code)]
-trait MeasuresBlockingItself: Sized {
-    fn allow_blocking(self, _reason: &str) -> Self {
-        self
-    }
-    fn allow_busy(self, _reason: &str) -> Self {
-        self
-    }
-}
-
-impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("only when running on the multi-threaded runtime") {
@@ -251,7 +139,9 @@ impl Printer {
                 tray.arrive();
                 true
             }
-            None => !self.stalled.load(Ordering::SeqCst) && self.heartbeat.answered(),
+            None => {
+                !self.stalled.load(Ordering::SeqCst) && self.heartbeat.answered_within(PATIENCE)
+            }
         };
         if !others_ran {
             self.stalled.store(true, Ordering::SeqCst);

@@ -1,14 +1,14 @@
-use std::cell::Cell;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::thread::{self, ThreadId};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
+use asynclings_grading::site::{Awaiter as TaskUnderTest, Site};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::exercise::{Config, reload};
@@ -27,9 +27,14 @@ const OWN_CHECK: &str = "the grader's heartbeat measures the stall of the read, 
 const SWITCH_OVER: Duration = Duration::from_millis(200);
 
 const FIX: &str = "read the file on tokio's blocking pool and .await the result";
-const ON_BLOCK: &str = "reload never finished: the task waited for something that never came \
-                        (did it open the file more than once?), or the runtime's thread blocked \
-                        for good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "reload never finished: the task waited for something that never \
+                              came (did it open the file more than once?)";
+const ON_BLOCKED: &str = "reload blocked the runtime's thread and never gave it back: the read \
+                          (or a wait for it) ran inside async code; read the file on tokio's \
+                          blocking pool and .await the result";
+const ON_BUSY: &str = "reload kept the runtime busy without finishing: a loop that yields or \
+                       checks again instead of awaiting the read; .await the read's result";
 
 #[derive(Clone, Copy, Debug)]
 enum Flavour {
@@ -41,25 +46,11 @@ enum Flavour {
 
 // --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
 
-/// Where a call of the grader's blocking work ran, relative to the runtime under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Site {
-    /// Inside a poll of the task that awaited it: on a runtime thread (unless block_in_place
-    /// handed that task's worker over first).
-    AwaitingTask,
-    /// Inside another async task: `tokio::spawn` runs it on the runtime's thread all the same.
-    OtherTask,
-    /// On tokio's blocking pool (`spawn_blocking`), or another thread inside the runtime.
-    BlockingPool,
-    /// On a thread outside the runtime (`std::thread`, rayon).
-    OtherThread,
-}
-
 /// The task under test (the one that awaits the learner's code) and its thread, and whether
 /// the learner's code has opened the grader's file yet.
 #[derive(Clone, Default)]
 struct Awaiter {
-    entered: Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>,
+    task: TaskUnderTest,
     /// The operating system's id of the thread the task under test started on (Linux).
     os_thread: Arc<Mutex<Option<u64>>>,
     /// The name `/proc` gives the threads of the runtime's blocking pool.
@@ -70,8 +61,7 @@ struct Awaiter {
 impl Awaiter {
     /// Called first thing inside the task under test.
     fn enter(&self) {
-        let me = (tokio::task::id(), thread::current().id());
-        *self.entered.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
+        self.task.enter();
         *self.os_thread.lock().unwrap_or_else(|e| e.into_inner()) = os_thread_id();
     }
 
@@ -100,42 +90,7 @@ impl Awaiter {
     }
 
     fn site_here(&self) -> Site {
-        let entered = *self.entered.lock().unwrap_or_else(|e| e.into_inner());
-        let (task, runtime_thread) = entered.expect("the task under test has not started");
-        let here = thread::current().id();
-        match tokio::task::try_id() {
-            Some(id) if id == task => Site::AwaitingTask,
-            _ if here == runtime_thread => Site::OtherTask,
-            _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
-            _ => Site::OtherThread,
-        }
-    }
-}
-
-/// A task beside the code under test that answers pings. Blocking work pings it and waits, on
-/// its own thread, for the answer, which comes only if the runtime got to run another task
-/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Arc<Gate>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime.
-    fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
-        tokio::spawn(async move {
-            while let Some(gate) = inbox.recv().await {
-                gate.open();
-            }
-        });
-        Heartbeat { pings }
-    }
-
-    /// Blocks this thread until the heartbeat task has run (true) or `PATIENCE` is over (false).
-    fn answered(&self) -> bool {
-        let gate = Gate::new(PATIENCE);
-        self.pings.send(Arc::clone(&gate)).is_ok() && gate.wait()
+        self.task.site_here()
     }
 }
 
@@ -156,9 +111,10 @@ where
     let awaiter = Awaiter::default();
     let opened = Arc::clone(&awaiter.file_opened);
     run.allow_blocking(OWN_CHECK)
-        .allow_busy(OWN_CHECK)
         .limit(LIMIT)
-        .on_block(ON_BLOCK)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
         .explain_panics(move |message| explain(message, opened.load(Ordering::SeqCst)))
         .run(move || async move {
             let heartbeat = Heartbeat::start();
@@ -174,22 +130,6 @@ where
             }
         })
 }
-
-/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
-/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
-/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
-/// precedence over it.
-#[allow(dead_code)]
-trait MeasuresBlockingItself: Sized {
-    fn allow_blocking(self, _reason: &str) -> Self {
-        self
-    }
-    fn allow_busy(self, _reason: &str) -> Self {
-        self
-    }
-}
-
-impl MeasuresBlockingItself for Run {}
 
 /// `file_opened`: whether reload had opened the configuration file when tokio panicked.
 fn explain(message: &str, file_opened: bool) -> Option<String> {
@@ -289,7 +229,7 @@ impl SlowFile {
             };
             awaiter.file_opened.store(true, Ordering::SeqCst);
             let started = Instant::now();
-            let others_ran = heartbeat.is_none_or(|heartbeat| heartbeat.answered());
+            let others_ran = heartbeat.is_none_or(|heartbeat| heartbeat.answered_within(PATIENCE));
             let held = started.elapsed();
             // The reader waits in a read of the file until the text comes: if the runtime is
             // held meanwhile, find which thread that read is on.
@@ -408,36 +348,10 @@ struct Workers {
     received: Arc<Mutex<Vec<Config>>>,
     polls: Arc<Mutex<Vec<(Site, Instant)>>>,
     awaiter: Awaiter,
-    /// The poll of `reload` (see [`MarkedPolls`]) in which `publish` last returned `Pending`.
-    pending_in: Arc<Mutex<Option<u64>>>,
-    /// Set when `publish` returned `Pending` and was polled again inside the same poll of
-    /// `reload`: that poll held its thread for the whole wait for the workers (a block_on).
-    waited_in_one_poll: Arc<AtomicBool>,
-}
-
-thread_local! {
-    /// The poll of `reload` this thread is inside, if any (its serial number).
-    static IN_RELOAD_POLL: Cell<Option<u64>> = const { Cell::new(None) };
-}
-
-/// Numbers every poll of `reload`, so that "the same poll" is a fact.
-static RELOAD_POLL_SERIAL: AtomicU64 = AtomicU64::new(0);
-
-/// `reload`'s future, with each poll marked on the polling thread while it runs.
-struct MarkedPolls<F: Future> {
-    inner: Pin<Box<F>>,
-}
-
-impl<F: Future> Future for MarkedPolls<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let serial = RELOAD_POLL_SERIAL.fetch_add(1, Ordering::SeqCst);
-        let outer = IN_RELOAD_POLL.replace(Some(serial));
-        let polled = self.inner.as_mut().poll(cx);
-        IN_RELOAD_POLL.set(outer);
-        polled
-    }
+    /// Whether `publish` returned `Pending` and was polled again inside the same poll of
+    /// `reload` (marked with `mark_polls`): that poll held its thread for the whole wait for
+    /// the workers (a block_on).
+    same_poll: WaitInOnePoll,
 }
 
 impl Workers {
@@ -457,8 +371,7 @@ impl Workers {
             received,
             polls: Arc::default(),
             awaiter,
-            pending_in: Arc::default(),
-            waited_in_one_poll: Arc::default(),
+            same_poll: WaitInOnePoll::default(),
         }
     }
 
@@ -486,7 +399,7 @@ impl Workers {
     /// `Err(verdict)` if `publish` was polled anywhere but on the runtime, or waited for
     /// inside one poll of `reload`.
     fn check_published_on_the_runtime(&self) -> Result<(), String> {
-        if self.waited_in_one_poll.load(Ordering::SeqCst) {
+        if self.same_poll.waited_in_one_poll().is_some() {
             return Err(format!(
                 "publish, which is async, was waited for inside one poll of reload: it returned \
                  Pending (the workers take {} ms to switch over) and was polled again before \
@@ -539,19 +452,8 @@ impl Future for Publishing {
             .lock()
             .unwrap()
             .push((site, Instant::now()));
-        let in_reload_poll = IN_RELOAD_POLL.get();
-        let workers = self.workers.clone();
-        let mut pending_in = workers.pending_in.lock().unwrap();
-        if in_reload_poll.is_some() && *pending_in == in_reload_poll {
-            workers.waited_in_one_poll.store(true, Ordering::SeqCst);
-        }
-        let polled = self.inner.as_mut().poll(cx);
-        *pending_in = if polled.is_pending() {
-            in_reload_poll
-        } else {
-            None
-        };
-        polled
+        let same_poll = self.workers.same_poll.clone();
+        same_poll.poll(|| self.inner.as_mut().poll(cx))
     }
 }
 
@@ -661,9 +563,7 @@ fn publishes_on_the_runtime(flavour: Flavour) {
     let (workers, reloaded) = run_task(flavour, move |_heartbeat, awaiter| async move {
         let _served = file.serve(PORT_9000, None, &awaiter);
         let workers = Workers::start(awaiter);
-        let reloading = MarkedPolls {
-            inner: Box::pin(reload(&path, workers.publish())),
-        };
+        let reloading = mark_polls("reload", reload(&path, workers.publish()));
         let reloaded = reloading.await;
         (workers, reloaded.map_err(|e| e.to_string()))
     });

@@ -1,12 +1,11 @@
 use std::hint::black_box;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
-use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
+use asynclings_grading::site::{Awaiter, Site, Stint, check_stints};
 use tokio::runtime::RuntimeFlavor;
-use tokio::sync::mpsc;
 
 use crate::exercise::{Invoice, Pdf, build_runtime, render_all};
 
@@ -20,114 +19,16 @@ const LIMIT: Duration = Duration::from_millis(2500);
 
 const FIX: &str = "let tokio move this worker's other tasks to another thread while the \
                    renderer runs here (it is borrowed, so it cannot move to a 'static task)";
-const ON_BLOCK: &str = "render_all never finished: the task waited for something that never \
-                        came, or the runtime's thread blocked for good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "render_all never finished: the task waited for something that \
+                              never came";
+const ON_BLOCKED: &str = "render_all blocked the runtime's thread and never gave it back: \
+                          rendering (or a wait for it) ran inside async code without letting \
+                          tokio move the other tasks away";
+const ON_BUSY: &str = "render_all kept the runtime busy without finishing: a loop that yields \
+                       instead of rendering";
 
 // --- Where work ran, and whether the runtime went on meanwhile (local helpers) -------------
-
-/// Where a call of the grader's blocking work ran, relative to the runtime under test.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Site {
-    /// Inside a poll of the task that awaited it: on a runtime thread (unless block_in_place
-    /// handed that task's worker over first).
-    AwaitingTask,
-    /// Inside another async task: `tokio::spawn` runs it on the runtime's thread all the same.
-    OtherTask,
-    /// On tokio's blocking pool (`spawn_blocking`), or another thread inside the runtime.
-    BlockingPool,
-    /// On a thread outside the runtime (`std::thread`, rayon).
-    OtherThread,
-}
-
-/// The task under test (the one that awaits the learner's code) and its thread.
-#[derive(Clone, Default)]
-struct Awaiter(Arc<Mutex<Option<(tokio::task::Id, ThreadId)>>>);
-
-impl Awaiter {
-    /// Called first thing inside the task under test.
-    fn enter(&self) {
-        let me = (tokio::task::id(), thread::current().id());
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(me);
-    }
-
-    fn site_here(&self) -> Site {
-        let entered = *self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let (task, runtime_thread) = entered.expect("the task under test has not started");
-        let here = thread::current().id();
-        match tokio::task::try_id() {
-            Some(id) if id == task => Site::AwaitingTask,
-            _ if here == runtime_thread => Site::OtherTask,
-            _ if tokio::runtime::Handle::try_current().is_ok() => Site::BlockingPool,
-            _ => Site::OtherThread,
-        }
-    }
-}
-
-/// A task beside the code under test that answers pings. Blocking work pings it and waits, on
-/// its own thread, for the answer, which comes only if the runtime got to run another task
-/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Arc<Gate>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime.
-    fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
-        tokio::spawn(async move {
-            while let Some(gate) = inbox.recv().await {
-                gate.open();
-            }
-        });
-        Heartbeat { pings }
-    }
-
-    /// Asks the heartbeat task to run; the gate opens when it has.
-    fn ping(&self) -> Arc<Gate> {
-        let gate = Gate::new(PATIENCE);
-        let _ = self.pings.send(Arc::clone(&gate));
-        gate
-    }
-}
-
-/// One call of the blocking work: where it ran, whether another task ran meanwhile, and how
-/// long it held its thread.
-#[derive(Clone, Copy, Debug)]
-struct Stint {
-    site: Site,
-    others_ran: bool,
-    held: Duration,
-}
-
-/// `Err(verdict)` for the first call during which no other task of the runtime could run.
-fn check_stints(stints: &[Stint], work: &str, fix: &str) -> Result<(), String> {
-    let Some(stall) = stints.iter().find(|s| !s.others_ran) else {
-        return Ok(());
-    };
-    let held = stall.held.as_millis();
-    let starved = "another task of the runtime (the grader's heartbeat, ready the whole time) \
-                   could not run once";
-    Err(match stall.site {
-        Site::AwaitingTask => format!(
-            "{work} ran on the runtime's thread, inside the task that awaited it, and blocked \
-             that thread for {held} ms: {starved}; {fix}"
-        ),
-        Site::OtherTask => format!(
-            "{work} ran in another async task, which runs on the runtime's thread all the same, \
-             and blocked it for {held} ms: {starved}; {fix}"
-        ),
-        Site::BlockingPool => format!(
-            "{work} ran on tokio's blocking pool, but the runtime's thread waited for it without \
-             yielding (a block_on, or a blocking wait for the result, inside async code) for \
-             {held} ms: {starved}; {fix}"
-        ),
-        Site::OtherThread => format!(
-            "{work} ran on a thread of its own, but the runtime's thread waited for it without \
-             yielding (a join, or a block_on, inside async code) for {held} ms: {starved}; {fix}"
-        ),
-    })
-}
 
 /// Runs `check` as a task on the runtime `build_runtime(workers)` builds, beside a heartbeat
 /// task, on a watched thread; tokio's panics become verdicts.
@@ -139,28 +40,31 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    Watchdog::new(LIMIT, ON_BLOCK).run(move || {
-        let runtime = build_runtime(workers);
-        runtime.block_on(async move {
-            let heartbeat = Heartbeat::start();
-            let awaiter = Awaiter::default();
-            let inside = awaiter.clone();
-            let task = tokio::spawn(async move {
-                inside.enter();
-                check(heartbeat, inside).await
-            });
-            match task.await {
-                Ok(output) => output,
-                Err(error) => {
-                    let payload = error.into_panic();
-                    match explain(panic_message(&*payload)) {
-                        Some(verdict) => panic!("{verdict}"),
-                        None => std::panic::resume_unwind(payload),
+    Watchdog::new(LIMIT, ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
+        .run(move || {
+            let runtime = build_runtime(workers);
+            runtime.block_on(async move {
+                let heartbeat = Heartbeat::start();
+                let awaiter = Awaiter::default();
+                let inside = awaiter.clone();
+                let task = tokio::spawn(async move {
+                    inside.enter();
+                    check(heartbeat, inside).await
+                });
+                match task.await {
+                    Ok(output) => output,
+                    Err(error) => {
+                        let payload = error.into_panic();
+                        match explain(panic_message(&*payload)) {
+                            Some(verdict) => panic!("{verdict}"),
+                            None => std::panic::resume_unwind(payload),
+                        }
                     }
                 }
-            }
+            })
         })
-    })
 }
 
 fn explain(message: &str) -> Option<String> {
@@ -213,7 +117,7 @@ impl PdfLibrary {
         let site = self.awaiter.site_here();
         let started = Instant::now();
         let others_ran = !self.stalled.load(Ordering::SeqCst) && {
-            let answer = self.heartbeat.ping();
+            let answer = self.heartbeat.ping(PATIENCE);
             let mut state = u64::from(invoice.number);
             loop {
                 for _ in 0..20_000 {

@@ -22,9 +22,16 @@ const SLOW_FETCH: Duration = Duration::from_secs(10);
 const LIMIT: Duration = Duration::from_secs(2);
 const OWN_CHECK: &str =
     "the grader's own watchdog names the lookup stuck in its poll and the one holding the lock";
+const OWN_POLL_COUNT: &str =
+    "the grader counts each lookup's polls at one instant and names the one that spins";
 
-const ON_BLOCK: &str = "the lookups never finished: the runtime's thread blocked for good, or a \
-                        lookup waited for something that never came";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "the lookups never finished: a lookup waited for something that \
+                              never came";
+const ON_BLOCKED: &str = "the lookups blocked the runtime's thread and never gave it back: a \
+                          lookup waited for its fetch (or for the cache's lock) without awaiting";
+const ON_BUSY: &str = "the lookups kept the runtime busy without finishing: a lookup tries again \
+                       in a loop (try_lock, yield) instead of awaiting";
 /// Polls of one lookup at one instant of the paused clock that make a busy loop: a lookup that
 /// waits properly is polled once or twice per event, and the clock moves on whenever every
 /// task waits; one that wakes itself keeps the clock still and is polled again and again.
@@ -307,20 +314,23 @@ where
     T: Send + 'static,
 {
     let spinning = Arc::clone(&lookups.spinning);
-    let outcome = Watchdog::new(LIMIT, ON_BLOCK).try_run(move || {
-        paused_clock()
-            .allow_blocking(OWN_CHECK)
-            .allow_busy(OWN_CHECK)
-            .limit(LIMIT * 5)
-            .explain_panics(explain)
-            .run(move || async move {
-                tokio::select! {
-                    biased;
-                    () = spinning.notified() => None,
-                    output = check() => Some(output),
-                }
-            })
-    });
+    let outcome = Watchdog::new(LIMIT, ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
+        .try_run(move || {
+            paused_clock()
+                .allow_blocking(OWN_CHECK)
+                .allow_busy(OWN_POLL_COUNT)
+                .limit(LIMIT * 5)
+                .explain_panics(explain)
+                .run(move || async move {
+                    tokio::select! {
+                        biased;
+                        () = spinning.notified() => None,
+                        output = check() => Some(output),
+                    }
+                })
+        });
     if let Some(busy) = lookups.busy_verdict() {
         panic!("{busy}");
     }
@@ -330,22 +340,6 @@ where
         Err(generic) => panic!("{}", lookups.name_the_stuck_one().unwrap_or(generic)),
     }
 }
-
-/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
-/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
-/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
-/// precedence over it.
-#[allow(dead_code)]
-trait MeasuresBlockingItself: Sized {
-    fn allow_blocking(self, _reason: &str) -> Self {
-        self
-    }
-    fn allow_busy(self, _reason: &str) -> Self {
-        self
-    }
-}
-
-impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     message.contains("runtime from within a runtime").then(|| {

@@ -1,7 +1,6 @@
-use std::cell::Cell;
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::thread::{self, ThreadId};
@@ -9,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use asynclings_grading::blocking::PollWatch;
 use asynclings_grading::prelude::*;
+use asynclings_grading::same_poll::MarkedPolls;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, DuplexStream};
 use tokio::sync::Notify;
 use tokio::task::LocalSet;
@@ -33,8 +33,13 @@ const OWN_POLL_COUNT: &str = "the grader counts the polls of a waiting batch in 
 
 const SPAN: &str = "the lock must span the whole batch, awaits included: take a lock whose \
                     waiting is asynchronous";
-const ON_BLOCK: &str = "the batches never finished: the runtime's thread blocked for good, or a \
-                        batch waited for something that never came";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "the batches never finished: a batch waited for something that \
+                              never came";
+const ON_BLOCKED: &str = "the batches blocked the runtime's thread and never gave it back: a \
+                          batch waited for its writes (or for the collector) without awaiting";
+const ON_BUSY: &str = "the batches kept the runtime busy without finishing: a batch tries again \
+                       in a loop (try_lock, yield) instead of awaiting";
 
 #[derive(Clone, Copy, Debug)]
 enum Flavour {
@@ -55,25 +60,15 @@ enum WriteSite {
     Elsewhere,
 }
 
-thread_local! {
-    /// The poll of a watched batch this thread is inside, if any: (serial of the poll, source).
-    static IN_BATCH_POLL: Cell<Option<(u64, &'static str)>> = const { Cell::new(None) };
-}
-
-/// Numbers every poll of every watched batch, so that "the same poll" is a fact.
-static POLL_SERIAL: AtomicU64 = AtomicU64::new(0);
-
 /// What the connection saw: where each write was polled, and the batches that waited for a
 /// write inside one of their polls.
 #[derive(Clone, Default)]
 struct WireLog {
     writes: Arc<Mutex<Vec<(WriteSite, Instant)>>>,
-    /// The batch poll that the last write returning `Pending` was made in.
-    pending_in: Arc<Mutex<Option<(u64, &'static str)>>>,
     /// Batches whose write returned `Pending` and was polled again before that poll of the
     /// batch had returned: the poll kept its thread while it waited for the collector, so
     /// something inside it blocked until the write could go on (a block_on).
-    waited_in_one_poll: Arc<Mutex<Vec<&'static str>>>,
+    same_poll: WaitInOnePoll,
 }
 
 impl WireLog {
@@ -82,7 +77,7 @@ impl WireLog {
     }
 
     fn waited_in_one_poll(&self) -> Option<&'static str> {
-        self.waited_in_one_poll.lock().unwrap().first().copied()
+        self.same_poll.waited_in_one_poll()
     }
 }
 
@@ -130,15 +125,8 @@ impl AsyncWrite for Wire {
             let hung_up = io::Error::new(io::ErrorKind::BrokenPipe, "the collector hung up");
             return Poll::Ready(Err(hung_up));
         }
-        let in_poll = IN_BATCH_POLL.get();
-        let log = self.log.clone();
-        let mut pending_in = log.pending_in.lock().unwrap();
-        if let Some((_, source)) = in_poll.filter(|_| *pending_in == in_poll) {
-            log.waited_in_one_poll.lock().unwrap().push(source);
-        }
-        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
-        *pending_in = if written.is_pending() { in_poll } else { None };
-        written
+        let same_poll = self.log.same_poll.clone();
+        same_poll.poll(|| Pin::new(&mut self.inner).poll_write(cx, buf))
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -186,8 +174,7 @@ struct Watched {
 /// A batch's future, watched: each poll is timed, and marked on the polling thread while it
 /// runs (so the connection knows which poll of which batch a write was made in).
 struct WatchedBatch<F: Future> {
-    inner: PollWatch<F>,
-    source: &'static str,
+    inner: MarkedPolls<PollWatch<F>>,
     done: Arc<AtomicBool>,
 }
 
@@ -195,10 +182,7 @@ impl<F: Future> Future for WatchedBatch<F> {
     type Output = F::Output;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let serial = POLL_SERIAL.fetch_add(1, Ordering::SeqCst);
-        let outer = IN_BATCH_POLL.replace(Some((serial, self.source)));
         let polled = Pin::new(&mut self.inner).poll(cx);
-        IN_BATCH_POLL.set(outer);
         if polled.is_ready() {
             self.done.store(true, Ordering::SeqCst);
         }
@@ -216,8 +200,7 @@ impl Batches {
             done: Arc::clone(&done),
         });
         WatchedBatch {
-            inner: polls.watch(batch),
-            source,
+            inner: mark_polls(source, polls.watch(batch)),
             done,
         }
     }
@@ -277,34 +260,21 @@ where
         Flavour::CurrentThread => real_clock(),
         Flavour::MultiThread => real_clock().multi_thread(2),
     };
-    let outcome = Watchdog::new(LIMIT, ON_BLOCK).try_run(move || {
-        run.allow_blocking(OWN_CHECK)
-            .allow_busy(OWN_POLL_COUNT)
-            .limit(LIMIT * 5)
-            .explain_panics(explain)
-            .run(check)
-    });
+    let outcome = Watchdog::new(LIMIT, ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
+        .try_run(move || {
+            run.allow_blocking(OWN_CHECK)
+                .allow_busy(OWN_POLL_COUNT)
+                .limit(LIMIT * 5)
+                .explain_panics(explain)
+                .run(check)
+        });
     match outcome {
         Ok(output) => output,
         Err(generic) => panic!("{}", batches.name_the_stuck_one().unwrap_or(generic)),
     }
 }
-
-/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
-/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
-/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
-/// precedence over it.
-#[allow(dead_code)]
-trait MeasuresBlockingItself: Sized {
-    fn allow_blocking(self, _reason: &str) -> Self {
-        self
-    }
-    fn allow_busy(self, _reason: &str) -> Self {
-        self
-    }
-}
-
-impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("runtime from within a runtime") {

@@ -4,7 +4,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
-use tokio::sync::mpsc;
 
 use crate::exercise::{CardEvent, Events, Terminal, connect, wait_for_payment};
 
@@ -24,9 +23,13 @@ const OWN_POLL_COUNT: &str = "the grader counts the polls of next() in a quiet s
 
 const FIX: &str = "wait for events in a way that suspends the task (a channel whose receiving end \
                    can be awaited), or move the blocking receive off the runtime";
-const ON_BLOCK: &str = "the checkout never got its events: it waited for something that never \
-                        came (does next() return None once the terminal is gone?), or the \
-                        runtime's thread blocked for good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "the checkout never got its events: it waited for something that \
+                              never came (does next() return None once the terminal is gone?)";
+const ON_BLOCKED: &str = "the checkout blocked the runtime's thread and never gave it back: \
+                          next() (or report) waited for the terminal without suspending the task";
+const ON_BUSY: &str = "the checkout kept the runtime busy without getting its events: next() \
+                       checks again in a loop (try_recv, yield) instead of suspending the task";
 
 #[derive(Clone, Copy, Debug)]
 enum Flavour {
@@ -34,33 +37,6 @@ enum Flavour {
     /// A multi-thread runtime with a single worker: a blocked worker cannot hide behind a
     /// second one that happens to run the other tasks.
     MultiThread,
-}
-
-/// A task beside the code under test that answers pings. The grader's driver pings it and waits,
-/// on its own thread, for the answer, which comes only if the runtime got to run another task
-/// meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a blocked runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Arc<Gate>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime.
-    fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Arc<Gate>>();
-        tokio::spawn(async move {
-            while let Some(gate) = inbox.recv().await {
-                gate.open();
-            }
-        });
-        Heartbeat { pings }
-    }
-
-    /// Blocks this thread until the heartbeat task has run (true) or `PATIENCE` is over (false).
-    fn answered(&self) -> bool {
-        let gate = Gate::new(PATIENCE);
-        self.pings.send(Arc::clone(&gate)).is_ok() && gate.wait()
-    }
 }
 
 /// Runs `check` as a task on a fresh real-clock runtime of the given flavour, beside a
@@ -90,7 +66,9 @@ where
     run.allow_blocking(OWN_CHECK)
         .allow_busy(OWN_POLL_COUNT)
         .limit(limit)
-        .on_block(ON_BLOCK)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
         .explain_panics(explain)
         .run(move || async move {
             let heartbeat = Heartbeat::start();
@@ -100,22 +78,6 @@ where
             }
         })
 }
-
-/// This grader measures blocking itself (see `OWN_CHECK`), so its runs opt out of the runners'
-/// own check with `Run::allow_blocking` (and `allow_busy`). Where the runners have no such check
-/// yet, this stand-in keeps the grader compiling; where they do, the inherent methods take
-/// precedence over it.
-#[allow(dead_code)]
-trait MeasuresBlockingItself: Sized {
-    fn allow_blocking(self, _reason: &str) -> Self {
-        self
-    }
-    fn allow_busy(self, _reason: &str) -> Self {
-        self
-    }
-}
-
-impl MeasuresBlockingItself for Run {}
 
 fn explain(message: &str) -> Option<String> {
     if message.contains("only when running on the multi-threaded runtime") {
@@ -171,7 +133,7 @@ fn await_one_event(flavour: Flavour, quiet: Duration) -> (Wait, Option<CardEvent
                 return;
             }
             let started = Instant::now();
-            let others_ran = heartbeat.answered();
+            let others_ran = heartbeat.answered_within(PATIENCE);
             let held = started.elapsed();
             let before = driver_polls.stats().polls;
             thread::sleep(quiet);
@@ -460,26 +422,29 @@ where
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    Watchdog::new(LIMIT, ON_BLOCK).run(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .max_blocking_threads(1)
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        let outcome = runtime.block_on(async move { tokio::spawn(check()).await });
-        // A blocking receive the learner left running must not keep the check alive.
-        runtime.shutdown_background();
-        match outcome {
-            Ok(output) => output,
-            Err(error) => {
-                let payload = error.into_panic();
-                match explain(panic_message(&*payload)) {
-                    Some(verdict) => panic!("{verdict}"),
-                    None => std::panic::resume_unwind(payload),
+    Watchdog::new(LIMIT, ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
+        .run(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .max_blocking_threads(1)
+                .build()
+                .expect("the grader could not build a tokio runtime");
+            let outcome = runtime.block_on(async move { tokio::spawn(check()).await });
+            // A blocking receive the learner left running must not keep the check alive.
+            runtime.shutdown_background();
+            match outcome {
+                Ok(output) => output,
+                Err(error) => {
+                    let payload = error.into_panic();
+                    match explain(panic_message(&*payload)) {
+                        Some(verdict) => panic!("{verdict}"),
+                        None => std::panic::resume_unwind(payload),
+                    }
                 }
             }
-        }
-    })
+        })
 }
 
 #[test]

@@ -1,9 +1,10 @@
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asynclings_grading::cpu::seconds;
+use asynclings_grading::parallel::Rendezvous;
 
 use crate::exercise::{CUTOFF, exposure};
 
@@ -155,65 +156,6 @@ fn depths(len: usize) -> (usize, u32) {
     (pieces - 1, pieces.next_power_of_two().trailing_zeros())
 }
 
-/// The first `parties` pieces wait for each other (up to `PATIENCE`): they all meet only if
-/// that many are measured at the same time. Unlike the kit's `Rendezvous`, it says how many
-/// did meet when not all of them did.
-struct Gathering {
-    parties: usize,
-    state: Mutex<Gathered>,
-    changed: Condvar,
-}
-
-#[derive(Default)]
-struct Gathered {
-    arrived: usize,
-    over: bool,
-    met: bool,
-}
-
-impl Gathering {
-    fn new(parties: usize) -> Self {
-        Self {
-            parties,
-            state: Mutex::default(),
-            changed: Condvar::new(),
-        }
-    }
-
-    fn state(&self) -> MutexGuard<'_, Gathered> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn arrive(&self) {
-        let mut gathered = self.state();
-        if gathered.over {
-            return;
-        }
-        gathered.arrived += 1;
-        if gathered.arrived == self.parties {
-            gathered.over = true;
-            gathered.met = true;
-            self.changed.notify_all();
-            return;
-        }
-        let deadline = Instant::now() + PATIENCE;
-        while !gathered.over {
-            let now = Instant::now();
-            if now >= deadline {
-                // Everyone who arrived so far is still waiting: that many ran at once.
-                gathered.over = true;
-                self.changed.notify_all();
-                break;
-            }
-            gathered = self
-                .changed
-                .wait_timeout(gathered, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-    }
-}
-
 #[test]
 fn measures_every_pixel_once() {
     for len in [0, 1, 1000, CUTOFF, CUTOFF + 1, 4096, 10_007] {
@@ -292,7 +234,7 @@ fn measures_pieces_at_the_same_time() {
     const THREADS: usize = 4;
     // 8192 pixels make 8 pieces: enough for each of the 4 threads to hold one at once.
     let pixels = photo(8 * CUTOFF);
-    let gathering = Gathering::new(THREADS);
+    let gathering = Rendezvous::new(THREADS, PATIENCE);
     let pieces = AtomicUsize::new(0);
     pool(THREADS).install(|| {
         exposure(&pixels, &|run: &[u16]| {
@@ -301,11 +243,10 @@ fn measures_pieces_at_the_same_time() {
             brightness(run)
         })
     });
-    let gathered = gathering.state();
-    if gathered.met {
+    if gathering.met() {
         return;
     }
-    let met = gathered.arrived;
+    let met = gathering.arrived();
     if met <= 1 {
         panic!(
             "measured one piece at a time: on a {THREADS}-thread pool, the first piece waited \

@@ -2,9 +2,9 @@ use std::collections::HashSet;
 use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use asynclings_grading::cpu::seconds;
 use asynclings_grading::prelude::*;
@@ -86,69 +86,14 @@ fn seen_here() -> Seen {
     }
 }
 
-/// The first `parties` images wait for each other (up to `PATIENCE`): they all meet only if
-/// that many are resized at the same time. Unlike the kit's `Rendezvous`, it says how many
-/// did meet when not all of them did.
-struct Gathering {
-    parties: usize,
-    state: Mutex<Gathered>,
-    changed: Condvar,
-}
-
-#[derive(Default)]
-struct Gathered {
-    arrived: usize,
-    over: bool,
-    met: bool,
-}
-
-impl Gathering {
-    fn new(parties: usize) -> Self {
-        Self {
-            parties,
-            state: Mutex::default(),
-            changed: Condvar::new(),
-        }
-    }
-
-    fn state(&self) -> MutexGuard<'_, Gathered> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn arrive(&self) {
-        let mut gathered = self.state();
-        if gathered.over {
-            return;
-        }
-        gathered.arrived += 1;
-        if gathered.arrived == self.parties {
-            gathered.over = true;
-            gathered.met = true;
-            self.changed.notify_all();
-            return;
-        }
-        let deadline = Instant::now() + PATIENCE;
-        while !gathered.over {
-            let now = Instant::now();
-            if now >= deadline {
-                // Everyone who arrived so far is still waiting: that many ran at once.
-                gathered.over = true;
-                self.changed.notify_all();
-                break;
-            }
-            gathered = self
-                .changed
-                .wait_timeout(gathered, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-    }
-}
-
 /// Resizes `count` images with `service`, the first `gather` of them waiting for each other.
-fn resize_gathered(service: &ThumbnailPool, count: usize, gather: usize) -> (Vec<Seen>, Gathering) {
+fn resize_gathered(
+    service: &ThumbnailPool,
+    count: usize,
+    gather: usize,
+) -> (Vec<Seen>, Arc<Rendezvous>) {
     let seen = Mutex::new(Vec::new());
-    let gathering = Gathering::new(gather);
+    let gathering = Rendezvous::new(gather, PATIENCE);
     service.resize_all(&images(count), |image| {
         seen.lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -232,11 +177,10 @@ fn resizes_on_its_own_pool_with_all_its_threads() {
              with {THREADS}: build its pool with the number of threads new() is given"
         );
     }
-    let gathered = gathering.state();
-    if gathered.met {
+    if gathering.met() {
         return;
     }
-    match gathered.arrived {
+    match gathering.arrived() {
         0 | 1 => panic!(
             "resized one image at a time on the service's {THREADS}-thread pool: the first \
              image waited {} for others to be resized alongside it, and none was; inside the \

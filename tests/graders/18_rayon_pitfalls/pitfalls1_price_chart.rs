@@ -1,5 +1,4 @@
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
@@ -29,15 +28,6 @@ const GLOBAL_POOL: &str = "rayon-global-";
 
 const FIX: &str = "keep the plotting on rayon's pool, but let this task await the points \
                    instead of holding its thread until they are done";
-
-/// "840 ms" below a second, "2.04 s" from a second on.
-fn figure(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{} ms", duration.as_millis())
-    } else {
-        format!("{:.2} s", duration.as_secs_f64())
-    }
-}
 
 /// Rayon's global pool with a known size and named threads (each check runs in its own
 /// process, so this is the first use of the global pool, and the settings stick).
@@ -82,63 +72,53 @@ impl Flavor {
 
 /// Runs the future `make` returns as a spawned task (so that on a multi-thread runtime it runs
 /// on a worker, as in a server, not on the thread calling `block_on`) of a fresh real-clock
-/// runtime of `flavor`, on a watched thread: a runtime that never finishes becomes a verdict.
-/// tokio's panics for `block_in_place` on a current-thread runtime and for a blocking wait
-/// inside async code are worded as verdicts.
+/// runtime of `flavor`, under `Run`'s watchdog. The grader's probe tasks measure how long the
+/// runtime was held and word it, so `Run`'s own blocking verdict is left out. tokio's panics for
+/// `block_in_place` on a current-thread runtime and for a blocking wait inside async code are
+/// worded as verdicts.
 fn on_runtime<M, F, T>(flavor: Flavor, make: M) -> T
 where
     M: FnOnce() -> F + Send + 'static,
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let outcome = Watchdog::new(
-        LIMIT,
-        "redraw_chart never finished: the task waiting for the chart was never woken, or the \
-         plotting never ended",
-    )
-    .run(move || {
-        let mut builder = match flavor {
-            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-            Flavor::MultiThread { workers } => {
-                let mut builder = tokio::runtime::Builder::new_multi_thread();
-                builder.worker_threads(workers);
-                builder
-            }
-        };
-        let runtime = builder
-            .enable_all()
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            runtime.block_on(async move { tokio::spawn(async move { make().await }).await })
-        }));
-        drop(runtime);
-        match outcome {
-            Ok(Ok(output)) => Ok(output),
-            Ok(Err(join_error)) if join_error.is_panic() => {
-                Err(panic_message(&*join_error.into_panic()).to_owned())
-            }
-            Ok(Err(_)) => Err("the task was cancelled".to_owned()),
-            Err(payload) => Err(panic_message(&*payload).to_owned()),
-        }
-    });
-    match outcome {
-        Ok(output) => output,
-        Err(message) if message.contains("only when running on the multi-threaded runtime") => {
-            panic!(
-                "redraw_chart called tokio::task::block_in_place, and tokio panics on that on a \
-                 current-thread runtime: it has no other thread to hand its tasks to while this \
-                 one blocks; {FIX}"
+    let run = real_clock()
+        .limit(LIMIT)
+        .on_never_woken(
+            "redraw_chart never finished: the task waiting for the chart was never woken, or \
+             the plotting never ended",
+        )
+        .on_blocked(&format!(
+            "redraw_chart held the runtime's thread and never gave it back: it waited for the \
+             points inside async code; {FIX}"
+        ))
+        .on_busy(
+            "redraw_chart kept the runtime busy without finishing: a loop that checks again or \
+             yields instead of awaiting the points",
+        )
+        .allow_blocking("the grader's probe tasks measure how long the runtime was held")
+        .explain_panics(|message| {
+            Some(
+                if message.contains("only when running on the multi-threaded runtime") {
+                    format!(
+                        "redraw_chart called tokio::task::block_in_place, and tokio panics on \
+                         that on a current-thread runtime: it has no other thread to hand its \
+                         tasks to while this one blocks; {FIX}"
+                    )
+                } else if message.contains("Cannot block the current thread from within") {
+                    format!(
+                        "redraw_chart made a blocking wait inside async code (a blocking_recv, \
+                         or a block_on), and tokio panics on that: the runtime's thread would \
+                         sit blocked until rayon was done; {FIX}"
+                    )
+                } else {
+                    format!("redraw_chart panicked: {message}")
+                },
             )
-        }
-        Err(message) if message.contains("Cannot block the current thread from within") => {
-            panic!(
-                "redraw_chart made a blocking wait inside async code (a blocking_recv, or a \
-                 block_on), and tokio panics on that: the runtime's thread would sit blocked \
-                 until rayon was done; {FIX}"
-            )
-        }
-        Err(message) => panic!("redraw_chart panicked: {message}"),
+        });
+    match flavor {
+        Flavor::CurrentThread => run.run_spawned(make),
+        Flavor::MultiThread { workers } => run.multi_thread(workers).run_spawned(make),
     }
 }
 
@@ -276,8 +256,8 @@ fn redraw_while_probing(flavor: Flavor) -> (Vec<Point>, RuntimeProbe, Placement)
 
 fn waited(longest: Option<Duration>) -> String {
     match longest {
-        Some(longest) => figure(longest),
-        None => format!("more than {}", figure(ASKER_WAITS)),
+        Some(longest) => format_duration(longest),
+        None => format!("more than {}", format_duration(ASKER_WAITS)),
     }
 }
 
@@ -331,7 +311,7 @@ fn other_tasks_run_while_a_multi_thread_runtime_plots() {
          the grader waited, only {in_time} of its {WORKERS} workers could run a task (the last \
          one spawned then waited {} to run); par_iter, or a blocking wait for rayon's result, \
          inside a task holds that task's worker until the batch is done; {FIX}",
-        figure(PATIENCE),
+        format_duration(PATIENCE),
         waited(longest)
     );
 }
@@ -377,7 +357,7 @@ fn plots_the_quotes_in_parallel_on_rayon() {
             "plotted one quote at a time: the first quote waited {} for a second one to be \
              plotted alongside it, and none was{where_}; moving the plotting off the runtime \
              must not make it sequential: keep the par_iter, inside a job on rayon's pool",
-            figure(PATIENCE)
+            format_duration(PATIENCE)
         );
     }
     placement

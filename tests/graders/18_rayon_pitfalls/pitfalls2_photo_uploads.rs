@@ -1,6 +1,5 @@
 use std::collections::BTreeSet;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread::{self, ThreadId};
@@ -30,15 +29,6 @@ const HELD_BACK: Duration = Duration::from_secs(2);
 
 const POOL_FIX: &str = "read the uploads on threads meant for waiting (tokio's blocking pool, \
                         or threads of your own for I/O), and give `cpu` only the shrinking";
-
-/// "840 ms" below a second, "2.04 s" from a second on.
-fn figure(duration: Duration) -> String {
-    if duration < Duration::from_secs(1) {
-        format!("{} ms", duration.as_millis())
-    } else {
-        format!("{:.2} s", duration.as_secs_f64())
-    }
-}
 
 /// The service's CPU pool: 2 threads with names the grader recognises. Rayon's global pool gets
 /// 2 named threads too (each check runs in its own process, so this is its first use).
@@ -263,50 +253,47 @@ impl Starvation {
         };
         wait_until(Duration::from_secs(2), || started.get().is_some());
         match started.get() {
-            Some(started) => figure(started.duration_since(*queued)),
-            None => format!("more than {}", figure(queued.elapsed())),
+            Some(started) => format_duration(started.duration_since(*queued)),
+            None => format!("more than {}", format_duration(queued.elapsed())),
         }
     }
 }
 
-/// Runs the future `make` returns as a task of a fresh current-thread runtime (real clock) on
-/// a watched thread, so a runtime that never finishes becomes a verdict.
+/// Runs the future `make` returns as a task of a fresh current-thread runtime (real clock)
+/// under `Run`'s watchdog, so a runtime that never finishes becomes a verdict. The grader's
+/// probe and `Placement` measure where the reads and the shrinking held the runtime, and word
+/// it, so `Run`'s own blocking verdict is left out.
 fn on_runtime<M, F, T>(make: M) -> T
 where
     M: FnOnce() -> F + Send + 'static,
     F: Future<Output = T> + Send + 'static,
     T: Send + 'static,
 {
-    let outcome = Watchdog::new(
-        LIMIT,
-        "make_thumbnails never finished: the task waiting for the thumbnails was never woken, \
-         or a read or the shrinking never ended",
-    )
-    .run(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            runtime.block_on(async move { tokio::spawn(async move { make().await }).await })
-        }));
-        drop(runtime);
-        match outcome {
-            Ok(Ok(output)) => Ok(output),
-            Ok(Err(join_error)) if join_error.is_panic() => {
-                Err(panic_message(&*join_error.into_panic()).to_owned())
-            }
-            Ok(Err(_)) => Err("the task was cancelled".to_owned()),
-            Err(payload) => Err(panic_message(&*payload).to_owned()),
-        }
-    });
-    match outcome {
-        Ok(output) => output,
-        Err(message) => match explain_tokio_panic(&message) {
-            Some(verdict) => panic!("make_thumbnails {verdict}"),
-            None => panic!("make_thumbnails panicked: {message}"),
-        },
-    }
+    real_clock()
+        .limit(LIMIT)
+        .on_never_woken(
+            "make_thumbnails never finished: the task waiting for the thumbnails was never \
+             woken, or a read or the shrinking never ended",
+        )
+        .on_blocked(
+            "make_thumbnails held the runtime's thread and never gave it back: a read or the \
+             shrinking (or a wait for them) ran inside async code",
+        )
+        .on_busy(
+            "make_thumbnails kept the runtime busy without finishing: a loop that checks again \
+             or yields instead of awaiting the thumbnails",
+        )
+        .allow_blocking(
+            "the grader's probe and Placement measure where the reads and the shrinking held \
+             the runtime",
+        )
+        .explain_panics(|message| {
+            Some(match explain_tokio_panic(message) {
+                Some(verdict) => format!("make_thumbnails {verdict}"),
+                None => format!("make_thumbnails panicked: {message}"),
+            })
+        })
+        .run_spawned(make)
 }
 
 /// When the probe was asked, and when its task started.
@@ -393,7 +380,7 @@ fn reads_no_upload_on_a_rayon_pool() {
             "blocking reads ran on the CPU pool: {on_cpu} of {COUNT} reads held its {} \
              for {} in all, waiting on the disk; {}; {POOL_FIX}",
             thread_list(&cpu_threads),
-            figure(cpu_held),
+            format_duration(cpu_held),
             starvation.seen_by_a_job(&starvation.cpu_started, &starvation.cpu_free, "`cpu`")
         );
     }
@@ -407,7 +394,7 @@ fn reads_no_upload_on_a_rayon_pool() {
              for {} in all, waiting on the disk (every par_iter or rayon::spawn outside a pool \
              of its own runs there); {}; {POOL_FIX}",
             thread_list(&global_threads),
-            figure(global_held),
+            format_duration(global_held),
             starvation.seen_by_a_job(
                 &starvation.global_started,
                 &starvation.global_free,
@@ -507,8 +494,8 @@ fn check_the_runtime_stays_free(phase: Phase) {
         "the runtime stalled while the uploads were {done}: a task spawned meanwhile waited {} \
          to run, because {why}; {fix}",
         match waited {
-            Some(waited) => figure(waited),
-            None => format!("more than {}", figure(ASKER_WAITS)),
+            Some(waited) => format_duration(waited),
+            None => format!("more than {}", format_duration(ASKER_WAITS)),
         }
     );
 }
@@ -555,7 +542,7 @@ fn shrinks_in_parallel_on_the_cpu_pool() {
         "shrank one thumbnail at a time: the first waited {} for a second one to be shrunk \
          alongside it, and none was; shrink the files in parallel (a parallel iterator inside a \
          job on `cpu`)",
-        figure(Duration::from_secs(2))
+        format_duration(Duration::from_secs(2))
     );
 }
 

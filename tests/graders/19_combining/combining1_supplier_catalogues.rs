@@ -3,11 +3,10 @@ use std::net::{Shutdown, SocketAddr, TcpListener};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, ThreadId};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
-use tokio::sync::{mpsc, oneshot};
 
 use crate::exercise::{Analyser, Report, Summary, Supplier, compare_suppliers};
 
@@ -21,8 +20,14 @@ const LIMIT: Duration = Duration::from_secs(3);
 /// Rayon's global pool, the same on every machine (each check runs in a process of its own).
 const RAYON_THREADS: usize = 4;
 
-const ON_BLOCK: &str = "compare_suppliers never finished: it waited for a fetch or an analysis \
-                        that never answered, or it blocked the runtime's thread for good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "compare_suppliers never finished: it waited for a fetch or an \
+                              analysis that never answered";
+const ON_BLOCKED: &str = "compare_suppliers blocked the runtime's thread: it waited for the \
+                          analyses (or ran them) inside async code; hand the catalogues to rayon \
+                          and .await its answer";
+const ON_BUSY: &str = "compare_suppliers kept the runtime busy without finishing: a loop that \
+                       checks again or yields instead of awaiting the fetches and the analyses";
 
 fn pool_of_known_size() {
     // Fails only if the pool already exists, which a fresh check process rules out.
@@ -283,64 +288,6 @@ fn check_reports(reports: &[Report], names: &[&str], lineup: &Lineup) {
 
 // --- A heartbeat: does the runtime run another task while the analysis runs? -------------
 
-type Ping = Box<dyn FnOnce() + Send>;
-
-/// A task on the runtime under test that runs the pings it receives. The grader's analysis
-/// pings it and waits, on its own thread, for the answer, which can only come if the runtime
-/// ran another task meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a stalled
-/// runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Ping>,
-    /// The threads the heartbeat task ran on: the runtime's (worker) threads.
-    threads: Arc<Mutex<Vec<ThreadId>>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime and waits for its first beat.
-    async fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Ping>();
-        let threads = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&threads);
-        tokio::spawn(async move {
-            while let Some(ping) = inbox.recv().await {
-                let here = thread::current().id();
-                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-                if !seen.contains(&here) {
-                    seen.push(here);
-                }
-                drop(seen);
-                ping();
-            }
-        });
-        let heartbeat = Heartbeat { pings, threads };
-        let (beat, first_beat) = oneshot::channel();
-        heartbeat.send(Box::new(move || {
-            let _ = beat.send(());
-        }));
-        let _ = first_beat.await;
-        heartbeat
-    }
-
-    fn send(&self, ping: Ping) {
-        let _ = self.pings.send(ping);
-    }
-
-    fn is_runtime_thread(&self) -> bool {
-        let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        threads.contains(&thread::current().id())
-    }
-
-    /// Whether the runtime ran the heartbeat within `PATIENCE` (real time) of this call; the
-    /// calling thread waits for it.
-    fn beats_within_patience(&self) -> bool {
-        let gate = Gate::new(PATIENCE);
-        let opened = Arc::clone(&gate);
-        self.send(Box::new(move || opened.open()));
-        gate.wait()
-    }
-}
-
 /// Where one analysis ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Site {
@@ -382,7 +329,7 @@ impl Watched {
             let started = Instant::now();
             let site = if rayon::current_thread_index().is_some() {
                 Site::Rayon
-            } else if heartbeat.is_runtime_thread() {
+            } else if heartbeat.ran_on_this_thread() {
                 Site::Runtime
             } else {
                 Site::Elsewhere
@@ -396,7 +343,7 @@ impl Watched {
             } else if watched.stalled.load(Ordering::SeqCst) {
                 None
             } else {
-                let ran = heartbeat.beats_within_patience();
+                let ran = heartbeat.answered_within(PATIENCE);
                 if !ran {
                     watched.stalled.store(true, Ordering::SeqCst);
                 }
@@ -484,59 +431,22 @@ enum Flavour {
     MultiThread(usize),
 }
 
-/// What ended a run early.
-enum Failure {
-    Verdict(String),
-    Panic(Box<dyn std::any::Any + Send>),
+/// A real-clock runtime of `flavour`, worded for this exercise.
+fn runtime(flavour: Flavour) -> Run {
+    let run = real_clock()
+        .limit(LIMIT)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY);
+    match flavour {
+        Flavour::CurrentThread => run,
+        Flavour::MultiThread(workers) => run.multi_thread(workers),
+    }
 }
 
-/// Runs the future `make` returns on a fresh runtime, on a thread that a watchdog watches (a
-/// check still running at `LIMIT` ends with `ON_BLOCK`), with tokio's own panics explained and
-/// any task panic failing the check: what `Run` does, minus its own verdicts on blocking,
-/// because this grader provokes and measures blocking itself (the heartbeat, the gates) and
-/// words what it saw. A local helper: where the grading crate has `Run::allow_blocking`, that
-/// is the same thing.
-fn on_runtime<T, F>(flavour: Flavour, paused: bool, make: impl FnOnce() -> F + Send + 'static) -> T
-where
-    F: Future<Output = T>,
-    T: Send + 'static,
-{
-    let panics = TaskPanics::new();
-    let in_thread = panics.clone();
-    let outcome = Watchdog::new(LIMIT, ON_BLOCK).run(move || {
-        let mut builder = match flavour {
-            Flavour::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-            Flavour::MultiThread(workers) => {
-                let mut builder = tokio::runtime::Builder::new_multi_thread();
-                builder.worker_threads(workers);
-                builder
-            }
-        };
-        let runtime = builder
-            .on_thread_start(in_thread.thread_start_hook())
-            .enable_all()
-            .start_paused(paused)
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        let _watching = in_thread.watch_this_thread();
-        let _runtime_thread = mark_runtime_thread();
-        let outcome = catch_unwind(AssertUnwindSafe(|| runtime.block_on(make())));
-        drop(runtime);
-        outcome.map_err(
-            |payload| match explain_tokio_panic(panic_message(&*payload)) {
-                Some(verdict) => Failure::Verdict(verdict.to_owned()),
-                None => Failure::Panic(payload),
-            },
-        )
-    });
-    let output = match outcome {
-        Ok(output) => output,
-        Err(Failure::Verdict(verdict)) => panic!("{verdict}"),
-        Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
-    };
-    panics.assert_none();
-    output
-}
+/// Why the checks that provoke blocking opt out of `Run`'s own verdict on it.
+const OWN_CHECK: &str = "the grader's heartbeat measures how long the runtime stalled while the \
+                         catalogues were analysed, and Placement names where the analysis ran";
 
 // --- The checks --------------------------------------------------------------------------
 
@@ -549,7 +459,9 @@ fn requests_every_catalogue_at_once() {
 
     let reports = real_clock()
         .limit(LIMIT)
-        .on_block(ON_BLOCK)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
         .run(move || compare_suppliers(suppliers, analyser_of(summarise)));
 
     if !lineup.forced_the_order() {
@@ -582,7 +494,9 @@ fn a_supplier_that_is_down_gets_an_error_and_the_others_their_summary() {
     let outcome = catch_unwind(AssertUnwindSafe(|| {
         real_clock()
             .limit(LIMIT)
-            .on_block(ON_BLOCK)
+            .on_never_woken(ON_NEVER_WOKEN)
+            .on_blocked(ON_BLOCKED)
+            .on_busy(ON_BUSY)
             .allow_task_panics()
             .run(move || async move {
                 let _watching = watching.watch_this_thread();
@@ -689,10 +603,12 @@ fn analyses_on_rayon_while_the_runtime_keeps_running() {
     let suppliers = lineup.take_suppliers();
     let watched = Watched::new();
     let analyses = watched.clone();
-    let reports = on_runtime(Flavour::CurrentThread, false, move || async move {
-        let heartbeat = Heartbeat::start().await;
-        compare_suppliers(suppliers, analyses.analyser(heartbeat)).await
-    });
+    let reports = runtime(Flavour::CurrentThread)
+        .allow_blocking(OWN_CHECK)
+        .run(move || async move {
+            let heartbeat = Heartbeat::started().await;
+            compare_suppliers(suppliers, analyses.analyser(heartbeat)).await
+        });
     watched
         .check("on a current-thread runtime")
         .unwrap_or_else(|verdict| panic!("{verdict}"));
@@ -704,13 +620,12 @@ fn analyses_on_rayon_while_the_runtime_keeps_running() {
     let suppliers = lineup.take_suppliers();
     let watched = Watched::new();
     let analyses = watched.clone();
-    let reports = on_runtime(Flavour::MultiThread(1), false, move || async move {
-        let heartbeat = Heartbeat::start().await;
-        let analyser = analyses.analyser(heartbeat);
-        tokio::spawn(compare_suppliers(suppliers, analyser))
-            .await
-            .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
-    });
+    let reports = runtime(Flavour::MultiThread(1))
+        .allow_blocking(OWN_CHECK)
+        .run_spawned(move || async move {
+            let heartbeat = Heartbeat::started().await;
+            compare_suppliers(suppliers, analyses.analyser(heartbeat)).await
+        });
     watched
         .check("on a worker of a multi-thread runtime")
         .unwrap_or_else(|verdict| panic!("{verdict}"));
@@ -726,27 +641,29 @@ fn analyses_several_catalogues_at_once_on_rayon() {
     // The first two analyses wait for each other: they only meet if two run at the same time.
     let meeting = Rendezvous::new(2, PATIENCE);
     let at_meeting = Arc::clone(&meeting);
-    let (placement, reports) = on_runtime(Flavour::CurrentThread, false, move || async move {
-        let placement = Placement::new();
-        let recorder = placement.clone();
-        let runtime_thread = thread::current().id();
-        let spun = AtomicBool::new(false);
-        let analyse = analyser_of(move |text| {
-            recorder.record(|| {
-                if rayon::current_thread_index().is_some() {
-                    at_meeting.arrive();
-                } else if thread::current().id() == runtime_thread
-                    && !spun.swap(true, Ordering::SeqCst)
-                {
-                    // The analysis is CPU work: this is how long it holds the runtime.
-                    spin_for(PATIENCE);
-                }
-                summarise(text)
-            })
+    let (placement, reports) = runtime(Flavour::CurrentThread)
+        .allow_blocking(OWN_CHECK)
+        .run(move || async move {
+            let placement = Placement::new();
+            let recorder = placement.clone();
+            let runtime_thread = thread::current().id();
+            let spun = AtomicBool::new(false);
+            let analyse = analyser_of(move |text| {
+                recorder.record(|| {
+                    if rayon::current_thread_index().is_some() {
+                        at_meeting.arrive();
+                    } else if thread::current().id() == runtime_thread
+                        && !spun.swap(true, Ordering::SeqCst)
+                    {
+                        // The analysis is CPU work: this is how long it holds the runtime.
+                        spin_for(PATIENCE);
+                    }
+                    summarise(text)
+                })
+            });
+            let reports = compare_suppliers(suppliers, analyse).await;
+            (placement, reports)
         });
-        let reports = compare_suppliers(suppliers, analyse).await;
-        (placement, reports)
-    });
     placement
         .check_on_rayon(
             "CPU work belongs on rayon's pool: hand the catalogues to it and .await its answer",
@@ -769,7 +686,9 @@ fn no_suppliers_no_reports() {
     pool_of_known_size();
     let reports = real_clock()
         .limit(LIMIT)
-        .on_block(ON_BLOCK)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
         .run(|| compare_suppliers(Vec::new(), analyser_of(summarise)));
     assert!(
         reports.is_empty(),

@@ -1,5 +1,4 @@
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
@@ -24,9 +23,14 @@ const RAYON_THREADS: usize = 8;
 /// every batch it was going to take while the pool was busy.
 const SETTLE: Duration = Duration::from_secs(60);
 
-const ON_BLOCK: &str = "index_logs never finished: it blocked the runtime's thread (a blocking \
-                        wait for rayon inside async code?), or waited for a batch or an index \
-                        that never came";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "index_logs never finished: it waited for a batch or an index that \
+                              never came";
+const ON_BLOCKED: &str = "index_logs blocked the runtime's thread: it waited for rayon (or \
+                          indexed) inside async code; hand each batch to rayon's pool and .await \
+                          its index";
+const ON_BUSY: &str = "index_logs kept the runtime busy without finishing: a loop that checks \
+                       again or yields instead of awaiting a batch, a permit or an index";
 
 fn pool_of_known_size() {
     // Fails only if the pool already exists, which a fresh check process rules out.
@@ -194,51 +198,20 @@ fn start_reader(
 
 // --- The runtime the checks run on ---------------------------------------------------------
 
-/// What ended a run early.
-enum Failure {
-    Verdict(String),
-    Panic(Box<dyn std::any::Any + Send>),
-}
-
-/// Runs the future `make` returns on a fresh current-thread runtime whose clock starts paused,
-/// on a thread that a watchdog watches (a check still running at `LIMIT` ends with
-/// `ON_BLOCK`), with tokio's own panics explained and any task panic failing the check: what
-/// `paused_clock()` does, minus its own verdicts on blocking, because the grader's indexing
-/// blocks on purpose (it holds batches at a gate, and computes on the runtime's thread when a
-/// wrong program puts it there) and these checks word what they saw. A local helper: where the
-/// grading crate has `Run::allow_blocking`, that is the same thing.
-fn on_paused_clock<T, F>(make: impl FnOnce() -> F + Send + 'static) -> T
-where
-    F: Future<Output = T>,
-    T: Send + 'static,
-{
-    let panics = TaskPanics::new();
-    let in_thread = panics.clone();
-    let outcome = Watchdog::new(LIMIT, ON_BLOCK).run(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .on_thread_start(in_thread.thread_start_hook())
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        let _watching = in_thread.watch_this_thread();
-        let _runtime_thread = mark_runtime_thread();
-        let outcome = catch_unwind(AssertUnwindSafe(|| runtime.block_on(make())));
-        drop(runtime);
-        outcome.map_err(
-            |payload| match explain_tokio_panic(panic_message(&*payload)) {
-                Some(verdict) => Failure::Verdict(verdict.to_owned()),
-                None => Failure::Panic(payload),
-            },
+/// A paused-clock runtime worded for this exercise. The grader's indexer spins on the
+/// runtime's thread on purpose when a wrong program indexes there, and `check_placement`
+/// names that; so these runs leave blocking to the grader.
+fn paused_runtime() -> Run {
+    paused_clock()
+        .limit(LIMIT)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
+        .allow_blocking(
+            "the indexer spins on the runtime's thread on purpose when a program indexes \
+             there, and Placement names where it ran; the check also waits in real time \
+             (wait_until) for batches to reach rayon's idle threads",
         )
-    });
-    let output = match outcome {
-        Ok(output) => output,
-        Err(Failure::Verdict(verdict)) => panic!("{verdict}"),
-        Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
-    };
-    panics.assert_none();
-    output
 }
 
 /// `index_logs`, polled in this task until it finishes or `SETTLE` of virtual time passes.
@@ -365,7 +338,7 @@ fn holds_back_the_reader_while_the_pool_is_busy() {
     let library = Library::new(false);
     let inside = library.clone();
 
-    let (busy, indexes, placement) = on_paused_clock(move || async move {
+    let (busy, indexes, placement) = paused_runtime().run(move || async move {
         let placement = Placement::new();
         let (incoming, channel, sent) = start_reader(TOTAL, QUEUE);
         let pipeline = index_logs(incoming, IN_FLIGHT, inside.indexer(placement.clone()));
@@ -437,7 +410,7 @@ fn run_in_order(total: u64, in_flight: usize, queue: usize) {
         }
     }
     let inside = library.clone();
-    let (indexes, placement) = on_paused_clock(move || async move {
+    let (indexes, placement) = paused_runtime().run(move || async move {
         let placement = Placement::new();
         let (incoming, channel, _) = start_reader(total, queue);
         drop(channel);

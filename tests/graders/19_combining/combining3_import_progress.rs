@@ -1,11 +1,9 @@
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::{self, ThreadId};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use asynclings_grading::prelude::*;
-use tokio::sync::{mpsc, oneshot};
 
 use crate::exercise::{Photo, Progress, Thumbnail, Thumbnailer, import_photos};
 
@@ -18,9 +16,14 @@ const LIMIT: Duration = Duration::from_secs(3);
 /// Rayon's global pool, the same on every machine (each check runs in a process of its own).
 const RAYON_THREADS: usize = 4;
 
-const ON_BLOCK: &str = "import_photos never finished: it waited for the thumbnails or for a \
-                        progress update that never came, or it blocked the runtime's thread for \
-                        good";
+/// What each way of never finishing means here (the verdict adds the measured facts).
+const ON_NEVER_WOKEN: &str = "import_photos never finished: it waited for the thumbnails or for \
+                              a progress update that never came";
+const ON_BLOCKED: &str = "import_photos blocked the runtime's thread: it waited for the \
+                          thumbnails (or made them) inside async code; hand the photos to rayon \
+                          and .await the result while the bar is drawn";
+const ON_BUSY: &str = "import_photos kept the runtime busy without finishing: a loop that checks \
+                       again or yields instead of awaiting the progress updates";
 
 fn pool_of_known_size() {
     // Fails only if the pool already exists, which a fresh check process rules out.
@@ -72,64 +75,6 @@ fn spin_for(how_long: Duration) {
 
 // --- A heartbeat: does the runtime run another task while the thumbnails are made? -------
 
-type Ping = Box<dyn FnOnce() + Send>;
-
-/// A task on the runtime under test that runs the pings it receives. The grader's thumbnailer
-/// pings it and waits, on its own thread, for the answer, which can only come if the runtime
-/// ran another task meanwhile: a fact, not a timing (`PATIENCE` only bounds how long a stalled
-/// runtime is given).
-#[derive(Clone)]
-struct Heartbeat {
-    pings: mpsc::UnboundedSender<Ping>,
-    /// The threads the heartbeat task ran on: the runtime's (worker) threads.
-    threads: Arc<Mutex<Vec<ThreadId>>>,
-}
-
-impl Heartbeat {
-    /// Spawns the heartbeat task on the current runtime and waits for its first beat.
-    async fn start() -> Self {
-        let (pings, mut inbox) = mpsc::unbounded_channel::<Ping>();
-        let threads = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&threads);
-        tokio::spawn(async move {
-            while let Some(ping) = inbox.recv().await {
-                let here = thread::current().id();
-                let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-                if !seen.contains(&here) {
-                    seen.push(here);
-                }
-                drop(seen);
-                ping();
-            }
-        });
-        let heartbeat = Heartbeat { pings, threads };
-        let (beat, first_beat) = oneshot::channel();
-        heartbeat.send(Box::new(move || {
-            let _ = beat.send(());
-        }));
-        let _ = first_beat.await;
-        heartbeat
-    }
-
-    fn send(&self, ping: Ping) {
-        let _ = self.pings.send(ping);
-    }
-
-    fn is_runtime_thread(&self) -> bool {
-        let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        threads.contains(&thread::current().id())
-    }
-
-    /// Whether the runtime ran the heartbeat within `PATIENCE` (real time) of this call; the
-    /// calling thread waits for it.
-    fn beats_within_patience(&self) -> bool {
-        let gate = Gate::new(PATIENCE);
-        let opened = Arc::clone(&gate);
-        self.send(Box::new(move || opened.open()));
-        gate.wait()
-    }
-}
-
 /// Where a call of the grader's code ran.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Site {
@@ -141,7 +86,7 @@ enum Site {
 fn site_here(heartbeat: &Heartbeat) -> Site {
     if rayon::current_thread_index().is_some() {
         Site::Rayon
-    } else if heartbeat.is_runtime_thread() {
+    } else if heartbeat.ran_on_this_thread() {
         Site::Runtime
     } else {
         Site::Elsewhere
@@ -197,7 +142,7 @@ impl Studio {
                     let started = studio.started.fetch_add(1, Ordering::SeqCst) + 1;
                     if started == studio.count {
                         // Both waits share one `PATIENCE`, so a wrong import is named fast.
-                        let runtime_ran = heartbeat.beats_within_patience();
+                        let runtime_ran = heartbeat.answered_within(PATIENCE);
                         let bar_moved = runtime_ran.then(|| {
                             let left = PATIENCE.saturating_sub(began.elapsed());
                             wait_until(left, || studio.bar_moved.is_open())
@@ -362,58 +307,22 @@ enum Flavour {
     MultiThread(usize),
 }
 
-/// What ended a run early.
-enum Failure {
-    Verdict(String),
-    Panic(Box<dyn std::any::Any + Send>),
-}
-
-/// Runs the future `make` returns on a fresh runtime, on a thread that a watchdog watches (a
-/// check still running at `LIMIT` ends with `ON_BLOCK`), with tokio's own panics explained and
-/// any task panic failing the check: what `Run` does, minus its own verdicts on blocking,
-/// because this grader provokes and measures blocking itself (the heartbeat, the gates) and
-/// words what it saw. A local helper: where the grading crate has `Run::allow_blocking`, that
-/// is the same thing.
-fn on_runtime<T, F>(flavour: Flavour, paused: bool, make: impl FnOnce() -> F + Send + 'static) -> T
-where
-    F: Future<Output = T>,
-    T: Send + 'static,
-{
-    let panics = TaskPanics::new();
-    let in_thread = panics.clone();
-    let outcome = Watchdog::new(LIMIT, ON_BLOCK).run(move || {
-        let mut builder = match flavour {
-            Flavour::CurrentThread => tokio::runtime::Builder::new_current_thread(),
-            Flavour::MultiThread(workers) => {
-                let mut builder = tokio::runtime::Builder::new_multi_thread();
-                builder.worker_threads(workers);
-                builder
-            }
-        };
-        let runtime = builder
-            .on_thread_start(in_thread.thread_start_hook())
-            .enable_all()
-            .start_paused(paused)
-            .build()
-            .expect("the grader could not build a tokio runtime");
-        let _watching = in_thread.watch_this_thread();
-        let _runtime_thread = mark_runtime_thread();
-        let outcome = catch_unwind(AssertUnwindSafe(|| runtime.block_on(make())));
-        drop(runtime);
-        outcome.map_err(
-            |payload| match explain_tokio_panic(panic_message(&*payload)) {
-                Some(verdict) => Failure::Verdict(verdict.to_owned()),
-                None => Failure::Panic(payload),
-            },
-        )
-    });
-    let output = match outcome {
-        Ok(output) => output,
-        Err(Failure::Verdict(verdict)) => panic!("{verdict}"),
-        Err(Failure::Panic(payload)) => std::panic::resume_unwind(payload),
-    };
-    panics.assert_none();
-    output
+/// A real-clock runtime worded for this exercise. The grader's heartbeat and slow drawing
+/// measure how long the runtime was held, and word it; so these runs leave blocking to it.
+fn runtime(flavour: Flavour) -> Run {
+    let run = real_clock()
+        .limit(LIMIT)
+        .on_never_woken(ON_NEVER_WOKEN)
+        .on_blocked(ON_BLOCKED)
+        .on_busy(ON_BUSY)
+        .allow_blocking(
+            "the grader's heartbeat and its slow drawing measure how long the runtime's thread \
+             was held, and name where the bar was drawn",
+        );
+    match flavour {
+        Flavour::CurrentThread => run,
+        Flavour::MultiThread(workers) => run.multi_thread(workers),
+    }
 }
 
 /// Makes sure at compile time that the import can be spawned, as the app does.
@@ -435,16 +344,14 @@ fn the_bar_moves_while_the_photos_are_made() {
         } else {
             Flavour::CurrentThread
         };
-        let made = on_runtime(flavour, false, move || async move {
-            let heartbeat = Heartbeat::start().await;
-            let import = spawnable(import_photos(
+        let made = runtime(flavour).run_spawned(move || async move {
+            let heartbeat = Heartbeat::started().await;
+            spawnable(import_photos(
                 photos(PHOTOS),
                 inside.thumbnailer(heartbeat.clone()),
                 inside.bar(heartbeat),
-            ));
-            tokio::spawn(import)
-                .await
-                .unwrap_or_else(|failed| std::panic::resume_unwind(failed.into_panic()))
+            ))
+            .await
         });
         let runtime = if multi_thread {
             "on a worker of a multi-thread runtime"
@@ -544,9 +451,8 @@ fn import_with_a_slow_drawing(count: usize) -> SlowDrawing {
             .unwrap_or_else(|e| e.into_inner())
             .push((progress, site));
     };
-    let made = on_runtime(Flavour::CurrentThread, false, move || {
-        import_photos(photos(count), thumbnailer, show)
-    });
+    let made = runtime(Flavour::CurrentThread)
+        .run(move || import_photos(photos(count), thumbnailer, show));
     let drawings = drawings.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let stalled_at = *stalled_at.lock().unwrap_or_else(|e| e.into_inner());
     SlowDrawing {

@@ -1,6 +1,6 @@
 //! Wrong fix: awaits tokio's sleep with `futures::executor::block_on` from inside async code:
 //! the runtime's thread blocks, and the timer that should end the wait can never fire.
-// expect fail: blocked the runtime's thread for good
+// expect fail: a pause blocked the runtime's thread
 //! An onboarding drip: a new user gets a short series of emails (welcome, tips, survey), with a
 //! pause between two emails so the mail provider does not throttle the sender. The mailer is
 //! one task among many on a tokio runtime: the web handlers and the other users' series share
