@@ -206,7 +206,14 @@ impl GradeCache {
             environment,
             warnings: warnings.iter().map(CachedDiagnostic::from).collect(),
         };
-        let partial = self.dir.join(format!(".partial-{}", std::process::id()));
+        // One name per insert, not per process: `verify` and `dev check` insert from several
+        // threads at once, and a shared folder would mix one grade's binary into another's entry.
+        static INSERTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let partial = self.dir.join(format!(
+            ".partial-{}-{}",
+            std::process::id(),
+            INSERTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
         let _ = std::fs::remove_dir_all(&partial);
         std::fs::create_dir_all(&partial)
             .with_context(|| format!("cannot create {}", partial.display()))?;
@@ -414,6 +421,50 @@ mod tests {
             std::fs::read_to_string(setup.path("out")).unwrap(),
             "the binary"
         );
+    }
+
+    #[test]
+    fn threads_storing_at_once_each_keep_their_own_binary() {
+        let setup = Setup::new();
+        let cache = setup.cache(1 << 30);
+        for n in 0..8 {
+            setup.write(&format!("grade{n}"), &format!("binary {n}"));
+        }
+        std::thread::scope(|scope| {
+            for n in 0..8 {
+                let (setup, cache) = (&setup, &cache);
+                scope.spawn(move || {
+                    for round in 0..20 {
+                        cache
+                            .insert(
+                                &format!("k{n}-{round}"),
+                                &setup.path(&format!("grade{n}")),
+                                &[&setup.path("grade.d")],
+                                setup.dir.path(),
+                                &[],
+                                false,
+                            )
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        for n in 0..8 {
+            for round in 0..20 {
+                let out = setup.path(&format!("out{n}"));
+                if cache
+                    .lookup(&format!("k{n}-{round}"), &out, setup.dir.path())
+                    .is_some()
+                {
+                    assert_eq!(
+                        std::fs::read_to_string(&out).unwrap(),
+                        format!("binary {n}")
+                    );
+                } else {
+                    panic!("entry k{n}-{round} was lost");
+                }
+            }
+        }
     }
 
     #[test]
