@@ -79,6 +79,8 @@ pub struct App<'scope, 'env: 'scope> {
     mode: Mode,
     in_flight: Option<InFlight>,
     generation: u64,
+    /// The generation of a grade started at a `Written`, until its burst's `Saved` arrives.
+    early: Option<u64>,
     verified: bool,
     /// The next draw wipes the screen first (after a resume, on Ctrl-L).
     clear: bool,
@@ -109,6 +111,7 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             mode: Mode::Normal,
             in_flight: None,
             generation: 0,
+            early: None,
             verified: false,
             clear: false,
         }
@@ -118,8 +121,13 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
     /// dependencies were building opens that exercise; a burst of several does not.
     pub fn run(mut self, inbox: &Receiver<Event>) -> Result<()> {
         let mut saved = std::collections::BTreeSet::new();
-        while let Ok(Event::Saved(indices)) = inbox.try_recv() {
-            saved.extend(indices);
+        let mut later = Vec::new();
+        while let Ok(event) = inbox.try_recv() {
+            match event {
+                Event::Saved { files, .. } => saved.extend(files),
+                Event::Written(_) => {}
+                other => later.push(other),
+            }
         }
         if saved.len() == 1 {
             self.shown = saved.into_iter().next().unwrap_or(self.shown);
@@ -139,7 +147,22 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             );
         }
         self.grade(self.shown);
-        self.redraw();
+        let mut quit = false;
+        for event in later {
+            quit = quit || !self.handle(event);
+        }
+        if !quit {
+            self.redraw();
+            self.serve(inbox);
+        }
+        if let Some(in_flight) = self.in_flight.take() {
+            in_flight.cancel.cancel();
+        }
+        Ok(())
+    }
+
+    /// Handles events until the learner quits, the events end or nobody reads the output.
+    fn serve(&mut self, inbox: &Receiver<Event>) {
         loop {
             let event = if self.in_flight.is_some() && self.screen.is_terminal() {
                 match inbox.recv_timeout(TICK) {
@@ -163,10 +186,6 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             }
             self.redraw();
         }
-        if let Some(in_flight) = self.in_flight.take() {
-            in_flight.cancel.cancel();
-        }
-        Ok(())
     }
 
     fn exercise(&self) -> &'env Exercise {
@@ -185,7 +204,16 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
     fn handle(&mut self, event: Event) -> bool {
         match event {
             Event::Quit => return false,
-            Event::Saved(indices) => self.saved(&indices),
+            Event::Written(index) => self.written(index),
+            Event::Saved { files, confirmed } => {
+                // The grade a `Written` started stands when nothing changed since.
+                let early = self.early.take();
+                let stands =
+                    confirmed && early == Some(self.generation) && files.as_slice() == [self.shown];
+                if !stands {
+                    self.saved(&files);
+                }
+            }
             Event::Key(key) => return self.key(key),
             Event::Resized => {}
             Event::Redraw => self.clear = true,
@@ -246,6 +274,20 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
         // Running again (SIGCONT): take the terminal back and draw everything.
         self.screen.resume();
         self.clear = true;
+    }
+
+    /// The current exercise's file was written and closed: grade it now rather than after the
+    /// debounce (the burst's `Saved` confirms or replaces this grade). Other files wait for
+    /// their `Saved`, which decides whether the learner moves.
+    fn written(&mut self, index: usize) {
+        let file = self.course.exercises[index].file();
+        if index != self.shown || !self.course.path(&file).is_file() {
+            return;
+        }
+        self.screen.log(&format!("saved {}", file.display()));
+        self.notice = None;
+        self.grade(index);
+        self.early = Some(self.generation);
     }
 
     fn saved(&mut self, indices: &[usize]) {
@@ -312,6 +354,7 @@ impl<'scope, 'env: 'scope> App<'scope, 'env> {
             on_phase: Some(Box::new(move |phase| {
                 let _ = phases.send(Event::Phase { generation, phase });
             })),
+            in_batch: false,
         };
         self.in_flight = Some(InFlight {
             cancel: control.cancel.clone(),

@@ -6,10 +6,19 @@ use anyhow::Result;
 use crate::grade::{Grade, Phase};
 
 pub enum Event {
+    /// An exercise file's save looks complete (its writer closed it, or a rename put it in
+    /// place) and it is the only file written so far: grading may start now. The debounced
+    /// `Saved` of the same burst follows.
+    Written(usize),
     /// Exercise files changed or disappeared (debounced): their indices in the course, in
     /// course order. Several at once are one burst (a `git checkout`, a stash, a search and
-    /// replace), not a learner moving between exercises.
-    Saved(Vec<usize>),
+    /// replace), not a learner moving between exercises. `confirmed`: the burst was the one
+    /// file its `Written` named, not written again since, so a grade started then saw its
+    /// final content.
+    Saved {
+        files: Vec<usize>,
+        confirmed: bool,
+    },
     Key(Key),
     Resized,
     /// Ctrl-L: draw everything again.

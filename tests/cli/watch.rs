@@ -94,6 +94,36 @@ fn editor_saves_are_one_grade_each() {
 }
 
 #[test]
+fn a_write_after_a_closed_save_replaces_the_grade_the_close_started() {
+    let pack = Pack::copy("basic");
+    pack.asynclings(&["run", "passes"]).status(0).run();
+    let mut watch = Watch::start(&pack.path("."));
+    watch.expect("verdict fails_check fail");
+    // The first save is complete when its file is closed: grading starts then (it never
+    // finishes: the check loops). The second, within the debounce, must replace it.
+    pack.write(
+        "exercises/01_demo/fails_check.rs",
+        "//! The answer.\npub fn answer() -> u32 {\n    loop {}\n}\n",
+    );
+    pack.write("exercises/01_demo/fails_check.rs", FIXED_ANSWER);
+    watch.expect("cancelled the grade in flight");
+    watch.expect("verdict fails_check pass");
+    pause();
+    let verdicts: Vec<&str> = watch
+        .seen()
+        .iter()
+        .filter_map(|l| l.strip_prefix("verdict fails_check "))
+        .filter_map(|l| l.split(' ').next())
+        .collect();
+    assert_eq!(
+        verdicts,
+        ["fail", "pass"],
+        "the replaced grade's verdict is never shown:\n{}",
+        watch.seen().join("\n")
+    );
+}
+
+#[test]
 fn a_save_during_a_hanging_grade_kills_it_and_grades_the_new_file() {
     let pack = Pack::copy("basic");
     // `hangs` is the current exercise; its shipped file never finishes (limit: 2 s).
