@@ -1,10 +1,14 @@
-//! Grading many files at once. A grade is compiling (CPU: rustc and the linker) or running its
-//! checks, which mostly wait: on a watchdog, a barrier, a deadline. So one grade more than there
-//! are cores is in flight, and the grader lets only as many compile at once as there are cores
-//! ([`super::Grader`]'s compile slots): a grade compiles while another's checks run, and the
-//! compilers never outnumber the cores. Not more: some graders decide with real-time watchdogs
-//! (a poll that has not returned after 1 s), and a machine loaded far beyond its cores makes
-//! their verdicts drift.
+//! Grading many files at once. A grade compiles (CPU: rustc and the linker), then runs its
+//! checks, which mostly wait: on a watchdog, a barrier, a deadline. The two phases have slots
+//! of their own:
+//! - as many compiles at once as there are cores ([`compile_slots`]), at a lower CPU priority
+//!   than checks (`Control::in_batch`);
+//! - one grade's checks more at once than there are cores ([`run_slots`]). Not more: some
+//!   graders decide with real-time watchdogs (a poll that has not returned after 1 s), and
+//!   checks crowding each other make their verdicts drift.
+//!
+//! So the compilers keep the cores busy while checks wait, and yield to a check that needs a
+//! core; the checks run as they did when grades took turns.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -32,15 +36,20 @@ pub fn grade_all(
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<Grade>>>> =
         Mutex::new((0..jobs.len()).map(|_| None).collect());
-    let workers = (cores() + 1).min(jobs.len().max(1));
+    // A worker per slot of either kind: a grade waiting for a slot of one kind must not keep
+    // the other kind's slots idle.
+    let workers = (compile_slots() + run_slots()).min(jobs.len().max(1));
     thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(index) else { break };
-                    let grade =
-                        grader.grade(job.exercise, &job.subject, job.clippy, &Control::default());
+                    let control = Control {
+                        in_batch: true,
+                        ..Control::default()
+                    };
+                    let grade = grader.grade(job.exercise, &job.subject, job.clippy, &control);
                     results.lock().expect("no worker panics holding the lock")[index] = Some(grade);
                     on_graded(graded.fetch_add(1, Ordering::Relaxed) + 1);
                 }
@@ -58,6 +67,16 @@ pub fn grade_all(
 /// The machine's cores (2 when unknown).
 pub fn cores() -> usize {
     thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// How many grades compile at once.
+pub fn compile_slots() -> usize {
+    cores()
+}
+
+/// How many grades run their checks at once.
+pub fn run_slots() -> usize {
+    cores() + 1
 }
 
 /// At most `n` holders at once (the compile slots).

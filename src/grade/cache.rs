@@ -6,7 +6,7 @@
 //! dependencies, toolchain), the contents of the graded file, the generated root, the grader,
 //! the clippy configuration and the course's helper sources. It is used only when, besides,
 //! every source file rustc read for it (its dep-info: modules, `include_str!`…) still has the
-//! content it had, and the binary still has the length and SHA-1 recorded when it was stored.
+//! content it had, and the binary still has the length and checksum recorded when it was stored.
 //! Anything else (a partial or corrupt entry, an unreadable file) is a miss: the entry is
 //! removed and the grade compiles. Content, never modification times, decides.
 //!
@@ -17,13 +17,14 @@
 //! longest ago go first.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use super::report::Diagnostic;
-use crate::atomic_file::write_atomically;
 
 /// The cache's default bound; `ASYNCLINGS_GRADE_CACHE_MB` changes it (0 turns the cache off).
 const DEFAULT_LIMIT_MB: u64 = 256;
@@ -32,12 +33,14 @@ const ENTRY: &str = "entry.json";
 /// Present in the entry of a fixture's binary.
 const FIXTURE: &str = "fixture";
 /// Bumped whenever what a key covers changes meaning.
-const FORMAT: &str = "asynclings grade cache 1";
+const FORMAT: &str = "asynclings grade cache 2";
 
 /// The cache of `work_dir`.
 pub struct GradeCache {
     dir: PathBuf,
     limit: u64,
+    /// Entries being stored in the background ([`GradeCache::insert_in_background`]).
+    pending: Mutex<Vec<JoinHandle<()>>>,
 }
 
 /// A key: what went into a test binary, hashed.
@@ -82,7 +85,10 @@ impl KeyBuilder {
 struct Entry {
     key: String,
     binary_len: u64,
-    binary_sha1: String,
+    /// XXH3-128 of the binary: it detects a damaged entry (a disk error, a truncated copy), not
+    /// an attacker, who could rewrite this record as easily; 20 times faster than SHA-1 on
+    /// the 3 MB read before every use.
+    binary_checksum: String,
     /// Every source file rustc read, with its content's SHA-1 ("missing" when it had none).
     sources: Vec<(PathBuf, String)>,
     /// Environment variables the code read at compile time (`env!`), with their values.
@@ -108,6 +114,7 @@ impl GradeCache {
         Self {
             dir: work_dir.join("cache"),
             limit: limit(),
+            pending: Mutex::default(),
         }
     }
 
@@ -116,6 +123,7 @@ impl GradeCache {
         Self {
             dir: work_dir.join("cache"),
             limit,
+            pending: Mutex::default(),
         }
     }
 
@@ -141,7 +149,7 @@ impl GradeCache {
         let stored = folder.join(BINARY);
         let intact = entry.key == key
             && std::fs::metadata(&stored).is_ok_and(|m| m.len() == entry.binary_len)
-            && std::fs::read(&stored).is_ok_and(|bytes| sha1(&bytes) == entry.binary_sha1);
+            && std::fs::read(&stored).is_ok_and(|bytes| checksum(&bytes) == entry.binary_checksum);
         if !intact {
             let _ = std::fs::remove_dir_all(&folder);
             return None;
@@ -170,42 +178,56 @@ impl GradeCache {
     /// Stores `binary` under `key`, with the sources listed in the dep-info files `dep_info`
     /// (rustc's, relative to `course_root` or absolute), then prunes the cache to its bound.
     /// A `fixture`'s entry is pruned before any other.
-    pub fn insert(
-        &self,
-        key: &str,
-        binary: &Path,
-        dep_info: &[&Path],
-        course_root: &Path,
-        warnings: &[Diagnostic],
-        fixture: bool,
-    ) -> Result<()> {
-        if !self.enabled() {
+    #[cfg(test)]
+    pub fn insert(&self, new: NewEntry<'_>) -> Result<()> {
+        match self.stage(new)? {
+            Some(staged) => staged.commit(),
+            None => Ok(()),
+        }
+    }
+
+    /// Stores `new` like [`insert`](Self::insert), but only what must happen before the grade's
+    /// folder goes (linking its binary aside, reading its dep-info and sources) happens now;
+    /// the checksum, the record and the pruning happen on a thread of their own, off the
+    /// verdict's path. Dropping the cache waits for them.
+    pub fn insert_in_background(&self, new: NewEntry<'_>) -> Result<()> {
+        let Some(staged) = self.stage(new)? else {
             return Ok(());
+        };
+        let worker = std::thread::Builder::new()
+            .name("grade-cache".into())
+            .spawn(move || {
+                // A cache that cannot be written (a full disk) only costs a later grade time.
+                let _ = staged.commit();
+            })
+            .context("cannot start the grade cache's thread")?;
+        let mut pending = self.pending.lock().expect("no panic holding the lock");
+        pending.retain(|worker| !worker.is_finished());
+        pending.push(worker);
+        Ok(())
+    }
+
+    /// What must be read while the grade's folder still exists: the binary, linked (or
+    /// copied) into a staging folder of this insert's own, and the sources by content, read
+    /// as soon after the compile as possible.
+    fn stage(&self, new: NewEntry<'_>) -> Result<Option<Staged>> {
+        if !self.enabled() {
+            return Ok(None);
         }
         let mut sources = Vec::new();
         let mut environment = Vec::new();
-        for file in dep_info {
+        for file in new.dep_info {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let listed = parse_dep_info(&text);
             for path in listed.sources {
-                let id = content_id(&course_root.join(&path));
+                let id = content_id(&new.course_root.join(&path));
                 sources.push((path, id));
             }
             environment.extend(listed.environment);
         }
         sources.sort();
         sources.dedup();
-        let bytes =
-            std::fs::read(binary).with_context(|| format!("cannot read {}", binary.display()))?;
-        let entry = Entry {
-            key: key.to_owned(),
-            binary_len: bytes.len() as u64,
-            binary_sha1: sha1(&bytes),
-            sources,
-            environment,
-            warnings: warnings.iter().map(CachedDiagnostic::from).collect(),
-        };
         // One name per insert, not per process: `verify` and `dev check` insert from several
         // threads at once, and a shared folder would mix one grade's binary into another's entry.
         static INSERTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -218,23 +240,26 @@ impl GradeCache {
         std::fs::create_dir_all(&partial)
             .with_context(|| format!("cannot create {}", partial.display()))?;
         let stored = partial.join(BINARY);
-        if std::fs::hard_link(binary, &stored).is_err() {
-            std::fs::copy(binary, &stored)
-                .with_context(|| format!("cannot copy {}", binary.display()))?;
+        if std::fs::hard_link(new.binary, &stored).is_err() {
+            std::fs::copy(new.binary, &stored)
+                .with_context(|| format!("cannot copy {}", new.binary.display()))?;
         }
-        if fixture {
+        if new.fixture {
             std::fs::write(partial.join(FIXTURE), "")
                 .with_context(|| format!("cannot write in {}", partial.display()))?;
         }
-        write_atomically(&partial.join(ENTRY), &serde_json::to_vec(&entry)?)?;
-        let folder = self.dir.join(key);
-        let _ = std::fs::remove_dir_all(&folder);
-        if std::fs::rename(&partial, &folder).is_err() {
-            // Another process stored the same key meanwhile: theirs will do.
-            let _ = std::fs::remove_dir_all(&partial);
-        }
-        self.prune();
-        Ok(())
+        Ok(Some(Staged {
+            cache: GradeCache {
+                dir: self.dir.clone(),
+                limit: self.limit,
+                pending: Mutex::default(),
+            },
+            partial,
+            key: new.key.to_owned(),
+            sources,
+            environment,
+            warnings: new.warnings.iter().map(CachedDiagnostic::from).collect(),
+        }))
     }
 
     /// Removes the entries used longest ago until the binaries fit in the bound, and partial
@@ -284,6 +309,72 @@ impl GradeCache {
     }
 }
 
+/// What [`GradeCache::insert`] stores.
+pub struct NewEntry<'a> {
+    pub key: &'a str,
+    /// The test binary (in the grade's folder).
+    pub binary: &'a Path,
+    /// rustc's dep-info files of the two crates.
+    pub dep_info: &'a [&'a Path],
+    pub course_root: &'a Path,
+    /// The exercise crate's warnings.
+    pub warnings: &'a [Diagnostic],
+    /// A wrong or right fix, or a cheat: pruned first.
+    pub fixture: bool,
+}
+
+/// An entry whose binary and sources are in its staging folder, not yet in the cache.
+struct Staged {
+    cache: GradeCache,
+    partial: PathBuf,
+    key: String,
+    sources: Vec<(PathBuf, String)>,
+    environment: Vec<(String, Option<String>)>,
+    warnings: Vec<CachedDiagnostic>,
+}
+
+impl Staged {
+    /// Records the binary's length and checksum, renames the staging folder into place whole,
+    /// and prunes the cache.
+    fn commit(self) -> Result<()> {
+        let stored = self.partial.join(BINARY);
+        let bytes =
+            std::fs::read(&stored).with_context(|| format!("cannot read {}", stored.display()))?;
+        let entry = Entry {
+            key: self.key,
+            binary_len: bytes.len() as u64,
+            binary_checksum: checksum(&bytes),
+            sources: self.sources,
+            environment: self.environment,
+            warnings: self.warnings,
+        };
+        // Written plainly, not synced: the folder becomes an entry only by the rename below,
+        // and an entry a crash left damaged fails its checks at the next lookup and is rebuilt.
+        let record = self.partial.join(ENTRY);
+        std::fs::write(&record, serde_json::to_vec(&entry)?)
+            .with_context(|| format!("cannot write {}", record.display()))?;
+        let folder = self.cache.dir.join(&entry.key);
+        let _ = std::fs::remove_dir_all(&folder);
+        if std::fs::rename(&self.partial, &folder).is_err() {
+            // Another process stored the same key meanwhile: theirs will do.
+            let _ = std::fs::remove_dir_all(&self.partial);
+        }
+        self.cache.prune();
+        Ok(())
+    }
+}
+
+impl Drop for GradeCache {
+    /// Waits for the entries still being stored, so a process that exits right after its
+    /// verdict still leaves them in the cache.
+    fn drop(&mut self) {
+        let pending = std::mem::take(self.pending.get_mut().expect("no panic holding the lock"));
+        for worker in pending {
+            let _ = worker.join();
+        }
+    }
+}
+
 /// The bound in bytes.
 fn limit() -> u64 {
     let mb = std::env::var("ASYNCLINGS_GRADE_CACHE_MB")
@@ -297,6 +388,13 @@ fn sha1(bytes: &[u8]) -> String {
     sha1_smol::Sha1::from(bytes).digest().to_string()
 }
 
+/// A binary's checksum: XXH3-128, in hex.
+fn checksum(bytes: &[u8]) -> String {
+    format!("{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+/// A source file's content, by SHA-1: the sources can be the learner's (`include_str!`), and
+/// SHA-1 makes a file forged to look unchanged impractical, which a fast checksum does not.
 fn content_id(path: &Path) -> String {
     std::fs::read(path).map_or_else(|_| "missing".to_owned(), |bytes| sha1(&bytes))
 }
@@ -394,14 +492,14 @@ mod tests {
         }
         fn insert_kind(&self, cache: &GradeCache, key: &str, fixture: bool) {
             cache
-                .insert(
+                .insert(NewEntry {
                     key,
-                    &self.path("grade"),
-                    &[&self.path("grade.d")],
-                    self.dir.path(),
-                    &[Diagnostic::located("exercises/a.rs", "unused".into())],
+                    binary: &self.path("grade"),
+                    dep_info: &[&self.path("grade.d")],
+                    course_root: self.dir.path(),
+                    warnings: &[Diagnostic::located("exercises/a.rs", "unused".into())],
                     fixture,
-                )
+                })
                 .unwrap();
         }
         fn lookup(&self, cache: &GradeCache, key: &str) -> Option<Vec<Diagnostic>> {
@@ -436,14 +534,14 @@ mod tests {
                 scope.spawn(move || {
                     for round in 0..20 {
                         cache
-                            .insert(
-                                &format!("k{n}-{round}"),
-                                &setup.path(&format!("grade{n}")),
-                                &[&setup.path("grade.d")],
-                                setup.dir.path(),
-                                &[],
-                                false,
-                            )
+                            .insert(NewEntry {
+                                key: &format!("k{n}-{round}"),
+                                binary: &setup.path(&format!("grade{n}")),
+                                dep_info: &[&setup.path("grade.d")],
+                                course_root: setup.dir.path(),
+                                warnings: &[],
+                                fixture: false,
+                            })
                             .unwrap();
                     }
                 });

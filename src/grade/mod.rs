@@ -46,6 +46,10 @@ pub struct Control {
     pub cancel: Cancel,
     /// Told when the grade moves on, for a status line.
     pub on_phase: Option<Box<dyn Fn(Phase) + Send + Sync>>,
+    /// One grade of many at once (`verify`, `dev check`): its compilers run at a lower CPU
+    /// priority than checks, so they fill the time other grades' checks leave idle without
+    /// taking the CPU from a check that measures time.
+    pub in_batch: bool,
 }
 
 impl Control {
@@ -102,6 +106,8 @@ pub struct Grader<'a> {
     toolchain_identity: std::sync::OnceLock<String>,
     /// As many compiles at once as there are cores, however many grades are in flight.
     compile_slots: batch::Slots,
+    /// One grade's checks more at once than there are cores ([`batch`] says why).
+    run_slots: batch::Slots,
 }
 
 impl<'a> Grader<'a> {
@@ -133,7 +139,8 @@ impl<'a> Grader<'a> {
             incremental: Incremental::Off,
             cache: cache::GradeCache::new(&course.work_dir()),
             toolchain_identity: std::sync::OnceLock::new(),
-            compile_slots: batch::Slots::new(batch::cores()),
+            compile_slots: batch::Slots::new(batch::compile_slots()),
+            run_slots: batch::Slots::new(batch::run_slots()),
         })
     }
 
@@ -289,6 +296,7 @@ impl<'a> Grader<'a> {
         control.phase(Phase::Running {
             checks: checks.len(),
         });
+        let _slot = self.run_slots.take();
         grade.checks = self.run_checks(job.exercise, &binary, &work, &checks, control)?;
         if grade.checks.is_empty() {
             grade.checks.push(Check {
@@ -373,12 +381,8 @@ impl<'a> Grader<'a> {
         }
         let _slot = self.compile_slots.take();
         let _deps = self.toolchain.lock_for_compile()?;
-        let compiled = compile::compile(
-            &self.toolchain,
-            &self.course.root,
-            &exercise_crate,
-            &control.cancel,
-        )?;
+        let compiled =
+            compile::compile(&self.toolchain, &self.course.root, &exercise_crate, control)?;
         let warnings = match compiled {
             Compiled::Built { warnings } => warnings,
             Compiled::Failed { errors, warnings } => {
@@ -399,23 +403,18 @@ impl<'a> Grader<'a> {
                 .collect();
             return Ok(None);
         }
-        let compiled = compile::compile(
-            &self.toolchain,
-            &self.course.root,
-            &tests_crate,
-            &control.cancel,
-        )?;
+        let compiled = compile::compile(&self.toolchain, &self.course.root, &tests_crate, control)?;
         match compiled {
             Compiled::Built { .. } => {
                 // A cache that cannot be written (a full disk) only costs the next grade time.
-                let _ = self.cache.insert(
-                    &key,
-                    &work.binary,
-                    &[&work.rlib_sources, &work.binary_sources],
-                    &self.course.root,
-                    &warnings,
-                    matches!(job.subject, Subject::WrongFix(_) | Subject::RightFix(_)),
-                );
+                let _ = self.cache.insert_in_background(cache::NewEntry {
+                    key: &key,
+                    binary: &work.binary,
+                    dep_info: &[&work.rlib_sources, &work.binary_sources],
+                    course_root: &self.course.root,
+                    warnings: &warnings,
+                    fixture: matches!(job.subject, Subject::WrongFix(_) | Subject::RightFix(_)),
+                });
                 Ok(Some(work.binary.clone()))
             }
             refused => Ok(compile_failure(refused, grade)),
