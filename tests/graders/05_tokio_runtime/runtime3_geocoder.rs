@@ -1,16 +1,17 @@
 //! Grades the `geo` library from both sides: `geocode_all` from a plain thread with no runtime
-//! (a synchronous tool), and `handle_request` on a service runtime, current-thread (paused
-//! clock) and multi-thread (as a spawned task, as a server runs its handlers).
+//! (a synchronous tool), and `handle_request` on a service runtime, current-thread and
+//! multi-thread (as a spawned task, as a server runs its handlers).
 //!
 //! The grader's `Geocoder` asks a geo server for each city and waits 5 ms of network latency
 //! on tokio's timer. On a service runtime the server is a task of that runtime, so blocking the
 //! service's thread on a lookup is a deadlock on a current-thread runtime; each lookup records
-//! (`Placement`) whether it was polled on the service runtime's threads or elsewhere (a runtime
-//! built for the request, on the blocking pool or a thread of its own). Tokio's panics (a
+//! (`Placement`) whether it was polled on the service runtime's threads or elsewhere (the
+//! blocking pool, a thread of its own), and whether its runtime was the service's or one built
+//! for the request. Tokio's panics (a
 //! `block_on` inside async code, a runtime dropped there, `block_in_place` on a current-thread
 //! runtime, no runtime at all on the synchronous side) become verdicts.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -43,23 +44,65 @@ fn expected(names: &[&str]) -> Vec<Option<Coord>> {
 
 type Request = (String, oneshot::Sender<Option<Coord>>);
 
+/// What a runtime looks like from inside: its flavour and its number of workers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Shape {
+    current_thread: bool,
+    workers: usize,
+}
+
+impl Shape {
+    fn current() -> Self {
+        let handle = tokio::runtime::Handle::current();
+        Shape {
+            current_thread: handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread,
+            workers: handle.metrics().num_workers(),
+        }
+    }
+}
+
 /// The grader's geocoding client: each lookup waits 5 ms on tokio's timer, then asks the geo
-/// server. Every lookup is recorded where it was first polled.
+/// server. Every lookup records the thread it was first polled on (`polled`), and the shape of
+/// the runtime it ran on (`runtimes`: flavour and worker count), to compare with the service's
+/// (no probe task is spawned: a task spawned from a blocked worker can sit in that worker's
+/// own slot, where no other worker takes it, and would turn a mistake into a hang on some runs
+/// only).
+///
+/// Every poll of a lookup also goes through `same_poll`, which tells whether the handler
+/// waited for a lookup inside one of its own polls (a `block_on` in async code).
 struct FakeGeo {
     server: mpsc::UnboundedSender<Request>,
-    placement: Placement,
+    polled: Placement,
+    runtimes: Arc<Mutex<Vec<Shape>>>,
+    same_poll: WaitInOnePoll,
+}
+
+impl FakeGeo {
+    /// Made inside the service's runtime, on its thread (or on a synchronous tool's thread).
+    fn new(server: mpsc::UnboundedSender<Request>) -> Self {
+        FakeGeo {
+            server,
+            polled: Placement::new(),
+            runtimes: Arc::default(),
+            same_poll: WaitInOnePoll::default(),
+        }
+    }
 }
 
 impl Geocoder for FakeGeo {
     fn lookup(&self, city: &str) -> impl Future<Output = Option<Coord>> + Send {
-        let (city, server, placement) = (city.to_owned(), self.server.clone(), self.placement.clone());
-        async move {
-            placement.record(|| ());
+        let (city, server) = (city.to_owned(), self.server.clone());
+        let (polled, runtimes) = (self.polled.clone(), Arc::clone(&self.runtimes));
+        let mut lookup = Box::pin(async move {
+            polled.record(|| ());
+            runtimes.lock().unwrap().push(Shape::current());
             tokio::time::sleep(Duration::from_millis(5)).await;
             let (reply, answer) = oneshot::channel();
             server.send((city, reply)).expect("the geo server is down");
             answer.await.expect("the geo server dropped a request")
-        }
+        });
+        let same_poll = self.same_poll.clone();
+        std::future::poll_fn(move |cx| same_poll.poll(|| lookup.as_mut().poll(cx)))
     }
 }
 
@@ -76,10 +119,20 @@ fn geo_on_this_runtime() -> Arc<FakeGeo> {
             answer(request);
         }
     });
-    Arc::new(FakeGeo {
-        server,
-        placement: Placement::new(),
-    })
+    Arc::new(FakeGeo::new(server))
+}
+
+/// A geo client whose server is a plain thread, which answers whatever the runtime's threads
+/// do (so that a handler blocking a worker on its lookups is named for waiting inside one
+/// poll, on every run, rather than deadlocking on some runs and not on others).
+fn geo_on_a_thread() -> FakeGeo {
+    let (server, mut requests) = mpsc::unbounded_channel::<Request>();
+    thread::spawn(move || {
+        while let Some(request) = requests.blocking_recv() {
+            answer(request);
+        }
+    });
+    FakeGeo::new(server)
 }
 
 const ON_BLOCKED: &str = "handle_request blocked the service's thread while its lookups waited \
@@ -114,11 +167,14 @@ fn explain_service_panic(message: &str) -> Option<String> {
     }
 }
 
-/// Runs `handle_request` on a service runtime (current-thread on a paused clock, or with
-/// `workers` workers, as a spawned task); returns the answers and where the lookups ran.
-fn serve(workers: Option<usize>, names: &'static [&'static str]) -> (Vec<Option<Coord>>, Vec<ThreadKind>) {
+/// Runs `handle_request` on a service runtime (current-thread, or with `workers` workers, as
+/// a spawned task); returns the answers and where the lookups ran.
+fn serve(workers: Option<usize>, names: &'static [&'static str]) -> (Vec<Option<Coord>>, Sites) {
+    // Real time, on both flavours: a paused clock does not advance while a blocking-pool task
+    // runs, so a handler that drives its lookups from the blocking pool would hang on the
+    // lookups' 5 ms timers there, and be named for a hang instead of for its mistake.
     let run = match workers {
-        None => paused_clock(),
+        None => real_clock(),
         Some(workers) => real_clock().multi_thread(workers),
     };
     let run = run
@@ -127,10 +183,16 @@ fn serve(workers: Option<usize>, names: &'static [&'static str]) -> (Vec<Option<
         .on_never_woken("handle_request never answered: a lookup waited for something that never came")
         .explain_panics(explain_service_panic);
     let request = move || async move {
-        let geo = geo_on_this_runtime();
-        let answers = handle_request(Arc::clone(&geo), cities(names)).await;
-        let kinds = geo.placement.calls().iter().map(|call| call.kind).collect();
-        (answers, kinds)
+        // On a current-thread service the geo server is one of its tasks, so blocking the
+        // service's thread on a lookup is a deadlock, every time.
+        let geo = match workers {
+            None => geo_on_this_runtime(),
+            Some(_) => Arc::new(geo_on_a_thread()),
+        };
+        let service = Shape::current();
+        let handling = handle_request(Arc::clone(&geo), cities(names));
+        let answers = mark_polls("handle_request", handling).await;
+        (answers, Sites::of(&geo, service))
     };
     if workers.is_some() {
         run.run_spawned(request)
@@ -139,16 +201,54 @@ fn serve(workers: Option<usize>, names: &'static [&'static str]) -> (Vec<Option<
     }
 }
 
-fn check_on_the_service_runtime(kinds: &[ThreadKind]) {
-    let elsewhere = kinds.iter().filter(|kind| **kind != ThreadKind::Runtime).count();
-    assert!(
-        elsewhere == 0,
-        "{elsewhere} of {} lookup(s) ran outside the service's runtime (on another thread: a \
-         runtime built for the request, on the blocking pool or a thread of its own): every \
-         request pays for a runtime and holds a thread while its lookups wait; in the handler, \
-         .await the lookups on the service's runtime",
-        kinds.len()
-    );
+/// Where the lookups of one request ran.
+struct Sites {
+    /// The thread each lookup was polled on.
+    polled: Vec<ThreadKind>,
+    /// How many lookups ran on a runtime shaped unlike the service's.
+    other_runtime: usize,
+    /// Whether the handler waited for a lookup inside one of its polls.
+    waited_in_one_poll: bool,
+}
+
+impl Sites {
+    fn of(geo: &FakeGeo, service: Shape) -> Self {
+        let kinds = |placement: &Placement| placement.calls().iter().map(|call| call.kind).collect();
+        Sites {
+            polled: kinds(&geo.polled),
+            other_runtime: (geo.runtimes.lock().unwrap().iter())
+                .filter(|shape| **shape != service)
+                .count(),
+            waited_in_one_poll: geo.same_poll.waited_in_one_poll().is_some(),
+        }
+    }
+
+    fn check_on_the_service_runtime(&self) {
+        let total = self.polled.len();
+        let other_runtime = self.other_runtime;
+        assert!(
+            other_runtime == 0,
+            "{other_runtime} of {total} lookup(s) ran on a runtime other than the service's (one \
+             built for the request): every request pays for a runtime of its own, and a thread \
+             sits waiting on it while the lookups wait; in the handler, .await the lookups on \
+             the service's runtime"
+        );
+        assert!(
+            !self.waited_in_one_poll,
+            "handle_request waited for its lookups inside one of its own polls (a block_on in \
+             async code): the worker it runs on was held for the whole request, unable to run \
+             the service's other tasks, while the lookups only waited; .await the lookups, so \
+             that the handler returns to the runtime while they wait"
+        );
+        let elsewhere = self.polled.iter().filter(|kind| **kind != ThreadKind::Runtime).count();
+        assert!(
+            elsewhere == 0,
+            "{elsewhere} of {total} lookup(s) were driven from a thread outside the service's \
+             runtime (the blocking pool, or a thread of its own, blocking on them there): that \
+             thread is held for the whole request while the lookups only wait; in the handler, \
+             .await the lookups on the service's runtime"
+        );
+    }
 }
 
 #[test]
@@ -166,10 +266,7 @@ fn geocodes_for_a_synchronous_tool() {
                 answer(request);
             }
         });
-        let geo = FakeGeo {
-            server,
-            placement: Placement::new(),
-        };
+        let geo = FakeGeo::new(server);
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             geocode_all(&geo, &cities(names))
         })) {
@@ -199,8 +296,8 @@ fn geocodes_for_a_synchronous_tool() {
 #[test]
 fn answers_a_request_on_a_current_thread_service() {
     let names: &'static [&'static str] = &["Lyon", "Quito", "Atlantis"];
-    let (answers, kinds) = serve(None, names);
-    check_on_the_service_runtime(&kinds);
+    let (answers, sites) = serve(None, names);
+    sites.check_on_the_service_runtime();
     assert_eq!(
         answers,
         expected(names),
@@ -212,8 +309,8 @@ fn answers_a_request_on_a_current_thread_service() {
 #[test]
 fn answers_a_request_on_a_multi_thread_service() {
     let names: &'static [&'static str] = &["Quito", "Oslo", "Quito", "Lyon"];
-    let (answers, kinds) = serve(Some(2), names);
-    check_on_the_service_runtime(&kinds);
+    let (answers, sites) = serve(Some(3), names);
+    sites.check_on_the_service_runtime();
     assert_eq!(
         answers,
         expected(names),

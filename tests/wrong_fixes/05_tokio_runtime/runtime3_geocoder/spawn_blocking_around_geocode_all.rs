@@ -1,5 +1,5 @@
 //! Wrong fix: runs the synchronous geocode_all (and its runtime) on tokio's blocking pool, and awaits it.
-// expect fail: ran outside the service's runtime
+// expect fail: ran on a runtime other than the service's
 use std::future::Future;
 use std::sync::Arc;
 
