@@ -254,7 +254,7 @@ impl Sites {
 #[test]
 fn geocodes_for_a_synchronous_tool() {
     let names: &[&str] = &["Oslo", "Atlantis", "Lyon", "Oslo"];
-    let answers = Watchdog::new(
+    let (answers, none) = Watchdog::new(
         LIMIT,
         "geocode_all never returned to the synchronous tool: the lookups never finished",
     )
@@ -268,7 +268,8 @@ fn geocodes_for_a_synchronous_tool() {
         });
         let geo = FakeGeo::new(server);
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            geocode_all(&geo, &cities(names))
+            // Twice: a tool calls it again, and with nothing to look up.
+            (geocode_all(&geo, &cities(names)), geocode_all(&geo, &[]))
         })) {
             Ok(answers) => answers,
             Err(panic) => {
@@ -281,6 +282,14 @@ fn geocodes_for_a_synchronous_tool() {
                         message.split(". ").next().unwrap_or(message)
                     );
                 }
+                if message.contains("are disabled") || message.contains("is disabled") {
+                    panic!(
+                        "geocode_all built a runtime without the driver the lookups need, and \
+                         tokio panicked (\"{}\"): a runtime built by hand has no timers and no \
+                         sockets unless asked; enable the drivers on the builder",
+                        message.split(". ").next().unwrap_or(message)
+                    );
+                }
                 std::panic::resume_unwind(panic)
             }
         }
@@ -290,6 +299,11 @@ fn geocodes_for_a_synchronous_tool() {
         expected(names),
         "geocode_all gave the wrong answers to a synchronous tool: one per city, in order, None \
          for a city the service does not know"
+    );
+    assert!(
+        none.is_empty(),
+        "geocode_all gave {} answer(s) to a synchronous tool that asked about no city",
+        none.len()
     );
 }
 
