@@ -1,12 +1,12 @@
 //! Grades `Telemetry` from a plain thread playing the app's UI thread. The grader's `upload`
 //! records, from inside each upload, the thread it ran on and the runtime around it (flavour,
-//! worker count, whether tokio's timer is there), then the batch once it is sent. Whether the
+//! worker count, whether tokio's timer and I/O drivers are there), then the batch once it is sent. Whether the
 //! uploader runs while the UI thread does something else is decided by the UI thread waiting on
 //! a condition variable for the upload (a bounded wait that a working uploader ends in
 //! milliseconds); whether `shutdown` waits for the queue is decided by uploads that cannot end
 //! before the UI thread is either asleep inside `shutdown` (waiting for them) or back from it.
 
-use std::panic::catch_unwind;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
@@ -44,7 +44,8 @@ struct Upload {
     thread: ThreadId,
     current_thread: bool,
     workers: usize,
-    missing_timer: Option<String>,
+    /// A driver the upload found missing (`timer` or `I/O`), with tokio's panic message.
+    missing: Option<(&'static str, String)>,
     /// The batch, once it was sent.
     sent: Option<Vec<String>>,
 }
@@ -79,14 +80,11 @@ impl Server {
                     thread: thread::current().id(),
                     current_thread: handle.runtime_flavor() == RuntimeFlavor::CurrentThread,
                     workers: handle.metrics().num_workers(),
-                    missing_timer: None,
+                    missing: None,
                     sent: None,
                 };
                 let index = server.note(upload.clone());
-                match catch_unwind(|| tokio::time::sleep(Duration::from_millis(1))) {
-                    Ok(sleep) => sleep.await,
-                    Err(panic) => upload.missing_timer = Some(panic_message(&*panic).to_owned()),
-                }
+                upload.missing = use_timers_and_sockets().await.err();
                 let mut gate = server.gate.subscribe();
                 let _ = gate.wait_for(|open| *open).await;
                 upload.sent = Some(batch);
@@ -132,12 +130,12 @@ impl Server {
     /// tokio's timer.
     fn check_where_uploads_ran(&self, ui: ThreadId) {
         let uploads = self.uploads();
-        if let Some(message) = uploads.iter().find_map(|u| u.missing_timer.as_ref()) {
+        if let Some((driver, message)) = uploads.iter().find_map(|u| u.missing.as_ref()) {
             let said = message.split(". ").next().unwrap_or(message);
             panic!(
-                "an upload ran on a runtime without tokio's timer driver (tokio: \"{said}\"): \
-                 upload uses tokio's timers, and a runtime built by hand has them only when \
-                 asked; enable the drivers on the builder"
+                "an upload ran on a runtime without tokio's {driver} driver (tokio: \"{said}\"): \
+                 upload uses tokio's timers and sockets, and a runtime built by hand has them \
+                 only when asked; enable the drivers on the builder"
             );
         }
         let on_ui = uploads.iter().filter(|u| u.thread == ui).count();
@@ -157,6 +155,24 @@ impl Server {
             );
         }
     }
+}
+
+/// Sleeps 1 ms on tokio's timer and sends a datagram to itself on a tokio socket, as a real
+/// upload would; a missing driver is reported with tokio's panic message instead of panicking.
+async fn use_timers_and_sockets() -> Result<(), (&'static str, String)> {
+    let sleep = catch_unwind(|| tokio::time::sleep(Duration::from_millis(1)))
+        .map_err(|panic| ("timer", panic_message(&*panic).to_owned()))?;
+    sleep.await;
+    let plain = std::net::UdpSocket::bind("127.0.0.1:0").expect("the grader could not bind");
+    plain.set_nonblocking(true).expect("the grader could not set up its socket");
+    let socket = catch_unwind(AssertUnwindSafe(|| tokio::net::UdpSocket::from_std(plain)))
+        .map_err(|panic| ("I/O", panic_message(&*panic).to_owned()))?
+        .expect("the grader could not register its socket");
+    let me = socket.local_addr().expect("the grader's socket has no address");
+    socket.send_to(b"sent", me).await.expect("the grader's datagram was not sent");
+    let mut buffer = [0; 4];
+    socket.recv_from(&mut buffer).await.expect("the grader's datagram was lost");
+    Ok(())
 }
 
 /// Runs `check` on a plain thread (the UI thread) under a watchdog.

@@ -2,9 +2,10 @@
 //! (a synchronous tool), and `handle_request` on a service runtime, current-thread and
 //! multi-thread (as a spawned task, as a server runs its handlers).
 //!
-//! The grader's `Geocoder` asks a geo server for each city and waits 5 ms of network latency
-//! on tokio's timer. On a service runtime the server is a task of that runtime, so blocking the
-//! service's thread on a lookup is a deadlock on a current-thread runtime; each lookup records
+//! The grader's `Geocoder` asks a geo server for each city, after 5 ms of network latency on
+//! tokio's timer and a datagram over a tokio socket. On a current-thread service runtime the
+//! server is a task of that runtime, so blocking the service's thread on a lookup is a deadlock
+//! there; each lookup records
 //! (`Placement`) whether it was polled on the service runtime's threads or elsewhere (the
 //! blocking pool, a thread of its own), and whether its runtime was the service's or one built
 //! for the request. Tokio's panics (a
@@ -97,6 +98,7 @@ impl Geocoder for FakeGeo {
             polled.record(|| ());
             runtimes.lock().unwrap().push(Shape::current());
             tokio::time::sleep(Duration::from_millis(5)).await;
+            ping_over_a_socket().await;
             let (reply, answer) = oneshot::channel();
             server.send((city, reply)).expect("the geo server is down");
             answer.await.expect("the geo server dropped a request")
@@ -104,6 +106,18 @@ impl Geocoder for FakeGeo {
         let same_poll = self.same_poll.clone();
         std::future::poll_fn(move |cx| same_poll.poll(|| lookup.as_mut().poll(cx)))
     }
+}
+
+/// A datagram to itself on a tokio socket, as the real client's HTTP request would use the
+/// runtime's I/O driver (tokio panics on a runtime without one).
+async fn ping_over_a_socket() {
+    let plain = std::net::UdpSocket::bind("127.0.0.1:0").expect("the grader could not bind");
+    plain.set_nonblocking(true).expect("the grader could not set up its socket");
+    let socket = tokio::net::UdpSocket::from_std(plain).expect("the grader's socket failed");
+    let me = socket.local_addr().expect("the grader's socket has no address");
+    socket.send_to(b"geo?", me).await.expect("the grader's datagram was not sent");
+    let mut buffer = [0; 4];
+    socket.recv_from(&mut buffer).await.expect("the grader's datagram was lost");
 }
 
 fn answer((city, reply): Request) {
