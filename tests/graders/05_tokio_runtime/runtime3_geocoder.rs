@@ -69,13 +69,15 @@ impl Shape {
 /// own slot, where no other worker takes it, and would turn a mistake into a hang on some runs
 /// only).
 ///
-/// Every poll of a lookup also goes through `same_poll`, which tells whether the handler
-/// waited for a lookup inside one of its own polls (a `block_on` in async code).
+/// Every poll of a lookup also goes through a `WaitInOnePoll` of its own (one per lookup:
+/// lookups that take turns inside one poll, as `join_all` polls them, are not waits), which
+/// tells whether the handler waited for that lookup inside one of its own polls (a `block_on`
+/// in async code).
 struct FakeGeo {
     server: mpsc::UnboundedSender<Request>,
     polled: Placement,
     runtimes: Arc<Mutex<Vec<Shape>>>,
-    same_poll: WaitInOnePoll,
+    same_poll: Arc<Mutex<Vec<WaitInOnePoll>>>,
 }
 
 impl FakeGeo {
@@ -85,7 +87,7 @@ impl FakeGeo {
             server,
             polled: Placement::new(),
             runtimes: Arc::default(),
-            same_poll: WaitInOnePoll::default(),
+            same_poll: Arc::default(),
         }
     }
 }
@@ -103,7 +105,8 @@ impl Geocoder for FakeGeo {
             server.send((city, reply)).expect("the geo server is down");
             answer.await.expect("the geo server dropped a request")
         });
-        let same_poll = self.same_poll.clone();
+        let same_poll = WaitInOnePoll::default();
+        self.same_poll.lock().unwrap().push(same_poll.clone());
         std::future::poll_fn(move |cx| same_poll.poll(|| lookup.as_mut().poll(cx)))
     }
 }
@@ -233,7 +236,8 @@ impl Sites {
             other_runtime: (geo.runtimes.lock().unwrap().iter())
                 .filter(|shape| **shape != service)
                 .count(),
-            waited_in_one_poll: geo.same_poll.waited_in_one_poll().is_some(),
+            waited_in_one_poll: (geo.same_poll.lock().unwrap().iter())
+                .any(|lookup| lookup.waited_in_one_poll().is_some()),
         }
     }
 
