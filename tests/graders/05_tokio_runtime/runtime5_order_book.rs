@@ -51,6 +51,8 @@ struct Log {
     elsewhere: usize,
     /// The tick (off the runtime) after which the heartbeat could not take a turn in time.
     stalled_at: Option<usize>,
+    /// How many ticks had been applied when `replay` returned.
+    at_return: usize,
 }
 
 /// The gateway's heartbeat: a task that takes a turn each time it is woken.
@@ -140,10 +142,23 @@ fn replay_beside_the_heartbeat(count: usize) -> (usize, Log) {
         .run(move || async move {
             let heartbeat = Heartbeat::start();
             let runtime = thread::current().id();
-            replay(ticks(count), apply(seen, heartbeat, runtime)).await
+            let applied = replay(ticks(count), apply(Arc::clone(&seen), heartbeat, runtime)).await;
+            let mut log = seen.lock().unwrap();
+            log.at_return = log.applied.len();
+            applied
         });
     let log = std::mem::take(&mut *log.lock().unwrap());
     (applied, log)
+}
+
+/// Every tick was applied by the time `replay` returned.
+fn check_done_when_returning(log: &Log, count: usize) {
+    assert!(
+        log.at_return == count || log.at_return == log.applied.len(),
+        "replay returned before the day's {count} ticks were all applied (the rest were \
+         applied after it returned, or never): the work it moved elsewhere was left running \
+         instead of awaited; return only once every tick is applied"
+    );
 }
 
 fn check_applied(applied: usize, log: &Log, count: usize) {
@@ -184,6 +199,7 @@ fn check_heartbeat(log: &Log) {
 fn lets_the_heartbeat_run_during_a_long_replay() {
     let count = 20_000;
     let (applied, log) = replay_beside_the_heartbeat(count);
+    check_done_when_returning(&log, count);
     check_heartbeat(&log);
     check_applied(applied, &log, count);
 }
@@ -192,6 +208,7 @@ fn lets_the_heartbeat_run_during_a_long_replay() {
 fn replays_a_short_day_in_order() {
     let count = 1_500;
     let (applied, log) = replay_beside_the_heartbeat(count);
+    check_done_when_returning(&log, count);
     check_heartbeat(&log);
     check_applied(applied, &log, count);
 }
@@ -199,6 +216,7 @@ fn replays_a_short_day_in_order() {
 #[test]
 fn replays_nothing_on_a_day_without_ticks() {
     let (applied, log) = replay_beside_the_heartbeat(0);
+    check_done_when_returning(&log, 0);
     check_applied(applied, &log, 0);
 }
 
