@@ -10,9 +10,10 @@
 //! running, must be called from the context of a Tokio 1.x runtime".
 //!
 //! Done when: every scan the SDK delivers, from any of its reader threads, is recorded exactly
-//! once, by `record` running on the service's runtime (whether that runtime is current-thread
-//! or multi-thread), and the callback never panics. The SDK does not mind its reader thread
-//! waiting in the callback. No scans, nothing recorded.
+//! once by `record`, with the service's runtime as its runtime (the one whose timers and
+//! sockets it uses, and onto which it spawns; not a runtime of the callback's own), whether
+//! that runtime is current-thread or multi-thread; the callback never panics. The SDK does not
+//! mind its reader thread waiting in the callback. No scans, nothing recorded.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};

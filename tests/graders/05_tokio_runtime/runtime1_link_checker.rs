@@ -1,12 +1,15 @@
 //! Grades `check_links`, a synchronous function that builds its own runtime, from a plain
 //! thread (no runtime around it), as the tool's `main` calls it. The grader's probe records,
-//! from inside each probe task (the earlier links' probes take longer), the facts the settings decide: the thread it ran on (its name,
-//! and whether it was the caller's), the runtime's flavour and worker count, and whether the
-//! runtime has tokio's timer and I/O drivers (a probe that finds one missing says so instead of
-//! panicking). After each call, the worker threads named after the tool must be gone.
+//! from inside each probe task (the earlier links' probes take longer), the facts the settings
+//! decide: the thread it ran on (its name, and whether it was the caller's), the runtime's
+//! flavour and worker count, and whether the runtime has tokio's timer and I/O drivers (a probe that finds one missing says so instead of
+//! panicking). After each call, the worker threads named after the tool must be gone, and the
+//! task each call's first probe leaves on the runtime must have been dropped before the call
+//! returned.
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 use std::time::{Duration, Instant};
@@ -37,6 +40,38 @@ struct Sighting {
 
 type Log = Arc<Mutex<Vec<Sighting>>>;
 
+/// How long the keep-alive task's drop waits for `check_links` to return. A runtime shut down
+/// before the call returns drops it while the call waits (so the call returns this much later);
+/// one left to shut down in the background drops it after the call returned.
+const SHUTDOWN_PATIENCE: Duration = Duration::from_millis(300);
+
+/// When the runtime dropped the task each call's first probe leaves behind (a connection's
+/// keep-alive, which never finishes by itself): before or after `check_links` returned.
+#[derive(Default)]
+struct Shutdown {
+    spawned: AtomicBool,
+    returned: AtomicBool,
+    /// `Some(true)`: dropped before `check_links` returned.
+    dropped_before_return: Mutex<Option<bool>>,
+}
+
+/// The keep-alive task's state; the runtime drops it when it shuts down.
+struct KeepAlive(Arc<Shutdown>);
+
+impl Drop for KeepAlive {
+    fn drop(&mut self) {
+        // Only `check_links` returning, or the patience running out, ends this wait: a call
+        // that waits for its runtime's shutdown cannot return meanwhile, so the answer does
+        // not depend on timing.
+        let started = Instant::now();
+        while !self.0.returned.load(SeqCst) && started.elapsed() < SHUTDOWN_PATIENCE {
+            thread::sleep(Duration::from_millis(1));
+        }
+        let before = !self.0.returned.load(SeqCst);
+        *self.0.dropped_before_return.lock().unwrap() = Some(before);
+    }
+}
+
 /// How long the probe of `link` takes: the earlier links of the grader's lists are the slower
 /// ones (20 ms apart, far more than the scheduling jitter), so probes that run at the same time
 /// finish in the reverse order, and a report gathered as they finish comes out of order on
@@ -60,10 +95,21 @@ fn is_alive(link: &str) -> bool {
 }
 
 /// The tool's probe: a 1 ms timer, then a datagram to itself over a tokio socket.
-fn probe(log: Log) -> impl Fn(String) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> {
+fn probe(
+    log: Log,
+    shutdown: Arc<Shutdown>,
+) -> impl Fn(String) -> std::pin::Pin<Box<dyn Future<Output = bool> + Send>> {
     move |link: String| {
         let log = Arc::clone(&log);
+        let shutdown = Arc::clone(&shutdown);
         Box::pin(async move {
+            if !shutdown.spawned.swap(true, SeqCst) {
+                let keep_alive = KeepAlive(shutdown);
+                tokio::spawn(async move {
+                    let _keep_alive = keep_alive;
+                    std::future::pending::<()>().await
+                });
+            }
             let handle = Handle::current();
             let here = thread::current();
             let mut sighting = Sighting {
@@ -107,6 +153,7 @@ struct Call {
     caller: ThreadId,
     report: Vec<(String, bool)>,
     sightings: Vec<Sighting>,
+    shutdown: Arc<Shutdown>,
 }
 
 /// Calls `check_links` from a plain thread under a watchdog, as the tool's `main` does.
@@ -116,14 +163,18 @@ fn call(name: &str, workers: usize, links: &[&'static str]) -> Call {
         workers,
     };
     let log = Log::default();
-    let (given, links, probe) = (settings.clone(), links.to_vec(), probe(Arc::clone(&log)));
+    let shutdown = Arc::new(Shutdown::default());
+    let probe = probe(Arc::clone(&log), Arc::clone(&shutdown));
+    let (given, links, returned) = (settings.clone(), links.to_vec(), Arc::clone(&shutdown));
     let (caller, report) = Watchdog::new(
         LIMIT,
         "check_links never returned: the probes never finished, or the runtime never shut down",
     )
     .run(move || {
         let caller = thread::current().id();
-        (caller, check_links(&given, &links, probe))
+        let report = check_links(&given, &links, probe);
+        returned.returned.store(true, SeqCst);
+        (caller, report)
     });
     let sightings = log.lock().unwrap().clone();
     Call {
@@ -131,6 +182,7 @@ fn call(name: &str, workers: usize, links: &[&'static str]) -> Call {
         caller,
         report,
         sightings,
+        shutdown,
     }
 }
 
@@ -245,6 +297,32 @@ impl Call {
              background); let each call's runtime shut down before check_links returns",
             THREADS_GONE.as_millis()
         );
+        if !self.shutdown.spawned.load(SeqCst) {
+            return;
+        }
+        let started = Instant::now();
+        let dropped = loop {
+            let dropped = *self.shutdown.dropped_before_return.lock().unwrap();
+            if dropped.is_some() || started.elapsed() > THREADS_GONE {
+                break dropped;
+            }
+            thread::sleep(Duration::from_millis(5));
+        };
+        match dropped {
+            Some(true) => {}
+            Some(false) => panic!(
+                "check_links returned before its runtime had shut down: a task the probes left \
+                 on it was still being dropped after the call returned (a shutdown left to go on \
+                 in the background); let each call's runtime shut down before check_links \
+                 returns"
+            ),
+            None => panic!(
+                "check_links returned, but its runtime never shut down: a task the probes left \
+                 on it was still alive {} ms later (the runtime was kept or leaked); let each \
+                 call's runtime shut down before check_links returns",
+                THREADS_GONE.as_millis()
+            ),
+        }
     }
 
     fn check_report(&self, links: &[&str]) {

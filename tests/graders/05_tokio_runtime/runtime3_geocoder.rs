@@ -172,9 +172,9 @@ fn explain_service_panic(message: &str) -> Option<String> {
     let said = message.split(". ").next().unwrap_or(message);
     if message.contains("runtime from within a runtime") {
         Some(format!(
-            "handle_request blocked on a runtime of its own inside the service's runtime, and \
-             tokio panicked (\"{said}\"): a thread that runs async tasks must not block, so \
-             tokio refuses a block_on there; the handler is already on a runtime: .await the \
+            "handle_request blocked on a runtime (one of its own, or the service's through a \
+             handle) inside the service's runtime, and tokio panicked (\"{said}\"): a thread \
+             that runs async tasks must not block, so tokio refuses a block_on there; the handler is already on a runtime: .await the \
              lookups on it, and leave building a runtime to the synchronous entry point"
         ))
     } else if message.contains("drop a runtime") {

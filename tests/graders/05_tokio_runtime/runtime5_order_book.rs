@@ -179,9 +179,10 @@ fn check_heartbeat(log: &Log) {
         log.longest <= MOST_IN_A_ROW,
         "replay applied {} ticks in a row on the runtime's only thread without letting another \
          task run (the heartbeat, woken at the first of them, waited through all of them): a \
-         loop that never returns Pending keeps a current-thread runtime's thread to itself, \
-         and yielding the OS thread does not help, the other tasks live on this one; give the \
-         runtime's scheduler a turn at least every {MOST_IN_A_ROW} ticks",
+         loop that never returns Pending keeps a current-thread runtime's thread to itself \
+         (yielding the OS thread does not help, the other tasks live on this one; nor does a \
+         future that would yield but is never awaited); give the runtime's scheduler a turn \
+         at least every {MOST_IN_A_ROW} ticks",
         log.longest
     );
     if let Some(tick) = log.stalled_at {
