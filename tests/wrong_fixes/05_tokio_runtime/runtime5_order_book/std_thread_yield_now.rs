@@ -1,0 +1,23 @@
+//! Wrong fix: yields the OS thread (std::thread::yield_now) every 100 ticks, not the task.
+// expect fail: ticks in a row on the runtime's only thread
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tick {
+    pub price: u32,
+    pub quantity: i64,
+}
+
+/// Replays `ticks` through `apply`, in order; returns the number of ticks applied.
+pub async fn replay<A>(ticks: Vec<Tick>, mut apply: A) -> usize
+where
+    A: FnMut(&Tick) + Send + 'static,
+{
+    let mut applied = 0;
+    for tick in &ticks {
+        apply(tick);
+        applied += 1;
+        if applied % 100 == 0 {
+            std::thread::yield_now();
+        }
+    }
+    applied
+}
