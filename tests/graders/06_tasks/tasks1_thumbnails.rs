@@ -64,7 +64,8 @@ fn album(photos: &[(u32, u64)]) -> Outcome {
                     (timeline.clone(), Arc::clone(&requests), Arc::clone(&done));
                 move |photo: u32| {
                     *requests.lock().unwrap().entry(photo).or_default() += 1;
-                    let latency = Duration::from_millis(latencies.get(&photo).copied().unwrap_or(0));
+                    let latency =
+                        Duration::from_millis(latencies.get(&photo).copied().unwrap_or(0));
                     let done = Arc::clone(&done);
                     timeline.op(format!("photo {photo}"), async move {
                         sleep(latency).await;
@@ -111,7 +112,7 @@ fn check_collected(photos: &[(u32, u64)], outcome: &Outcome) {
     if !missing.is_empty() {
         panic!(
             "render_album returned after {} ms of virtual time, while the renders of photo(s) {} \
-             were still running (the slowest takes {} ms): their tasks were spawned but nobody \
+             had not finished (the slowest takes {} ms): their tasks were spawned but nobody \
              waited for them, so their thumbnails were never collected (and the runtime dropped \
              them when it shut down); keep each task's JoinHandle and await it",
             ms(outcome.returned_at),

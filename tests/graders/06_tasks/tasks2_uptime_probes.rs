@@ -98,9 +98,8 @@ fn expected(fleet: &[(&str, Answers)], timeout: Duration) -> Vec<Status> {
 fn check_statuses(fleet: &[(&str, Answers)], timeout: Duration, outcome: &Outcome) {
     let want = expected(fleet, timeout);
     let got = &outcome.statuses;
-    let hosts = |statuses: &[Status]| -> Vec<String> {
-        statuses.iter().map(|s| s.host.clone()).collect()
-    };
+    let hosts =
+        |statuses: &[Status]| -> Vec<String> { statuses.iter().map(|s| s.host.clone()).collect() };
     assert!(
         hosts(got) == hosts(&want),
         "check_all returned statuses for the hosts {:?}, but was asked about {:?}: one status \
@@ -109,7 +108,11 @@ fn check_statuses(fleet: &[(&str, Answers)], timeout: Duration, outcome: &Outcom
         hosts(&want)
     );
     for (got, want) in got.iter().zip(&want) {
-        let why = match fleet.iter().find(|(host, _)| *host == want.host).map(|f| f.1) {
+        let why = match fleet
+            .iter()
+            .find(|(host, _)| *host == want.host)
+            .map(|f| f.1)
+        {
             Some(Answers::After(latency, healthy)) => format!(
                 "it answered {} after {latency} ms, with a {} ms timeout",
                 if healthy { "healthy" } else { "unhealthy" },

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-
 use asynclings_grading::panics::TaskPanics;
 use asynclings_grading::prelude::*;
 
@@ -64,7 +63,10 @@ fn import(batch: &[(u32, Parse)]) -> Outcome {
     let results = paused_clock()
         .allow_task_panics()
         .explain_panics(|message| {
-            let parser = PANICS.iter().chain(&REASONS).find(|t| message.contains(*t))?;
+            let parser = PANICS
+                .iter()
+                .chain(&REASONS)
+                .find(|t| message.contains(*t))?;
             Some(format!(
                 "import_all itself panicked ({message:?}), over one invoice the parser {} \
                  (\"{parser}\"): one bad invoice took the whole import down, and the results \
@@ -251,4 +253,3 @@ fn no_invoices_no_results() {
         outcome.results.len()
     );
 }
-

@@ -197,7 +197,7 @@ fn logs_every_server_in_the_order_its_deploy_finished() {
     assert!(
         log != listed,
         "the log lists the servers in the order they were given ({listed:?}), not in the order \
-         their deploys finished ({want:?}): roll_out waited for the deploys one by one, in the order of the list; hear from \
+         their deploys finished ({want:?}): roll_out collected the results in the order of the list; hear from \
          the deploys as they finish"
     );
     assert!(

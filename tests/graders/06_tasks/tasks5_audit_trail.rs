@@ -39,8 +39,9 @@ struct Outcome {
     record: Record,
 }
 
-fn ms(duration: Duration) -> u128 {
-    duration.as_millis()
+/// A span of virtual time for a verdict: "300 ms", "45.00 s".
+fn ms(duration: Duration) -> String {
+    format_duration(duration)
 }
 
 fn order(id: u32) -> Order {
@@ -81,7 +82,8 @@ fn run_batch(batch: &[(u32, u64)]) -> Outcome {
             let audit = {
                 let record = Arc::clone(&in_run);
                 move |order: Order| {
-                    let latency = Duration::from_millis(latencies.get(&order.id).copied().unwrap_or(0));
+                    let latency =
+                        Duration::from_millis(latencies.get(&order.id).copied().unwrap_or(0));
                     let record = Arc::clone(&record);
                     async move {
                         assert_eq!(order.customer, format!("customer-{}", order.id));
@@ -118,8 +120,8 @@ fn check_every_entry_written(batch: &[(u32, u64)], outcome: &Outcome) {
     for &(id, latency) in batch {
         match outcome.record.entries.get(&id).copied().unwrap_or_default() {
             Entry::Completed => {}
-            Entry::CutOff => cut_off.push(format!("order {id} ({latency} ms)")),
-            Entry::NeverBegun => never.push(format!("order {id} ({latency} ms)")),
+            Entry::CutOff => cut_off.push(format!("order {id} ({})", ms(latency_of(latency)))),
+            Entry::NeverBegun => never.push(format!("order {id} ({})", ms(latency_of(latency)))),
         }
     }
     if cut_off.is_empty() && never.is_empty() {
@@ -141,14 +143,14 @@ fn check_every_entry_written(batch: &[(u32, u64)], outcome: &Outcome) {
     }
     let guess = if outcome.returned_at > Duration::ZERO {
         format!(
-            " (a pause of {} ms before returning is a guess, which a slower write outlasts)",
+            " (a pause of {} before returning is a guess, which a slower write outlasts)",
             ms(outcome.returned_at)
         )
     } else {
         String::new()
     };
     panic!(
-        "process_batch returned at {} ms of virtual time{guess}, and then the runtime shut down, \
+        "process_batch returned at {} of virtual time{guess}, and then the runtime shut down, \
          as it does when main returns, dropping the audit writes still running: entries {}; a \
          spawned task is not a promise that its work gets done: wait for every audit write \
          before the batch returns",
@@ -172,14 +174,23 @@ fn check_confirmed_at_once(batch: &[(u32, u64)], outcome: &Outcome) {
         .find(|&&(_, at)| at > Duration::ZERO)
     {
         let position = ids.iter().position(|&i| i == id).unwrap_or(0);
+        let before: Vec<String> = batch[..position]
+            .iter()
+            .map(|&(id, latency)| format!("order {id} ({})", ms(latency_of(latency))))
+            .collect();
         panic!(
-            "the customer of order {id} got their confirmation only at {} ms of virtual time: \
-             the audit write(s) of the {position} order(s) before it held the checkout up; let \
-             the writes run in the background while the next customers are confirmed, and wait \
-             for them only once the whole batch is confirmed",
-            ms(at)
+            "the customer of order {id} got their confirmation only at {} of virtual time, \
+             after the audit write(s) of {}: the checkout waited for each write before it \
+             confirmed the next customer; let the writes run in the background while the next \
+             customers are confirmed, and wait for them only once the whole batch is confirmed",
+            ms(at),
+            before.join(", ")
         );
     }
+}
+
+fn latency_of(latency: u64) -> Duration {
+    Duration::from_millis(latency)
 }
 
 const BATCH: [(u32, u64); 4] = [(1001, 300), (1002, 1200), (1003, 50), (1004, 700)];
@@ -188,9 +199,10 @@ const BATCH: [(u32, u64); 4] = [(1001, 300), (1002, 1200), (1003, 50), (1004, 70
 fn every_audit_entry_is_written_before_the_batch_returns() {
     let outcome = run_batch(&BATCH);
     check_every_entry_written(&BATCH, &outcome);
+    check_confirmed_at_once(&BATCH, &outcome);
     assert!(
         outcome.returned_at == Duration::from_millis(1200),
-        "the slowest audit write takes 1200 ms, but process_batch returned after {} ms of \
+        "the slowest audit write takes 1200 ms, but process_batch returned after {} of \
          virtual time: the writes run at once, so return as soon as the last one is done",
         ms(outcome.returned_at)
     );
@@ -225,7 +237,7 @@ fn no_orders_nothing_to_wait_for() {
     );
     assert!(
         outcome.returned_at == Duration::ZERO,
-        "no orders, but process_batch took {} ms of virtual time",
+        "no orders, but process_batch took {} of virtual time: there is nothing to wait for",
         ms(outcome.returned_at)
     );
 }
