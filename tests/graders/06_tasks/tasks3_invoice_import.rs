@@ -4,6 +4,7 @@
 //! message), the results it returned, one per invoice, and the panics raised inside its tasks.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use asynclings_grading::panics::TaskPanics;
 use asynclings_grading::prelude::*;
@@ -48,6 +49,8 @@ struct Outcome {
     results: Vec<Result<u64, ImportError>>,
     /// Panics raised inside tasks, by message.
     task_panics: Vec<String>,
+    /// The first invoice's parse was held back until the other tasks had ended.
+    held_back: bool,
 }
 
 fn text_of(number: u32) -> String {
@@ -56,11 +59,58 @@ fn text_of(number: u32) -> String {
 
 /// Runs `import_all` over `batch` (invoice number, what the parser does with it).
 fn import(batch: &[(u32, Parse)]) -> Outcome {
+    import_on(paused_clock(), None, batch)
+}
+
+/// Runs `import_all` over `batch` on `runtime`; with `hold` (a multi-thread runtime), the parse
+/// of the first invoice waits, on its worker thread and for at most `hold`, until every other
+/// task that `import_all` spawned has ended, so that the first invoice's task ends last.
+///
+/// "Ended" is read from the runtime's count of alive tasks, which drops only after a task's
+/// `JoinHandle` (or `JoinSet`) has been told that it finished: whoever collects the results as
+/// they come hears of the first invoice last, every time.
+fn import_on(runtime: Run, hold: Option<Duration>, batch: &[(u32, Parse)]) -> Outcome {
     let numbers: Vec<u32> = batch.iter().map(|(number, _)| *number).collect();
+    let first = numbers.first().copied();
     let batch = batch.to_vec();
     let panics = TaskPanics::new();
     let watch = panics.clone();
-    let results = paused_clock()
+    let spawned = hold.is_some();
+    let make = move || async move {
+        let _watching = (!spawned).then(|| watch.watch_this_thread());
+        let metrics = tokio::runtime::Handle::current().metrics();
+        // The tasks alive before import_all spawns any: this one, the run's heartbeat.
+        let before = metrics.num_alive_tasks();
+        let parse: Parser = Arc::new(move |invoice: &Invoice| {
+            let parse = batch
+                .iter()
+                .find(|(number, _)| *number == invoice.number)
+                .map_or(Parse::Total(0), |(_, parse)| *parse);
+            if let Some(patience) = hold
+                && Some(invoice.number) == first
+            {
+                // Only this invoice's task left among those import_all spawned.
+                wait_until(patience, || metrics.num_alive_tasks() <= before + 1);
+            }
+            match parse {
+                Parse::Total(cents) => Ok(cents),
+                Parse::Reject(reason) => Err(reason.to_owned()),
+                Parse::Panic(message) => std::panic::panic_any(message),
+                Parse::PanicFormatted(message) => {
+                    std::panic::panic_any(format!("{message} (invoice {})", invoice.number))
+                }
+            }
+        });
+        let invoices = numbers
+            .into_iter()
+            .map(|number| Invoice {
+                number,
+                text: text_of(number),
+            })
+            .collect();
+        import_all(invoices, parse).await
+    };
+    let runtime = runtime
         .allow_task_panics()
         .explain_panics(|message| {
             let parser = PANICS
@@ -79,36 +129,30 @@ fn import(batch: &[(u32, Parse)]) -> Outcome {
                 },
             ))
         })
-        .on_never_woken("import_all never finished: await each invoice's task, and nothing else")
-        .run(move || async move {
-            let _watching = watch.watch_this_thread();
-            let parse: Parser = Arc::new(move |invoice: &Invoice| {
-                let parse = batch
-                    .iter()
-                    .find(|(number, _)| *number == invoice.number)
-                    .map_or(Parse::Total(0), |(_, parse)| *parse);
-                match parse {
-                    Parse::Total(cents) => Ok(cents),
-                    Parse::Reject(reason) => Err(reason.to_owned()),
-                    Parse::Panic(message) => std::panic::panic_any(message),
-                    Parse::PanicFormatted(message) => {
-                        std::panic::panic_any(format!("{message} (invoice {})", invoice.number))
-                    }
-                }
-            });
-            let invoices = numbers
-                .into_iter()
-                .map(|number| Invoice {
-                    number,
-                    text: text_of(number),
-                })
-                .collect();
-            import_all(invoices, parse).await
-        });
+        .on_never_woken("import_all never finished: await each invoice's task, and nothing else");
+    let results = if spawned {
+        runtime.run_spawned(make)
+    } else {
+        runtime.run(make)
+    };
     let task_panics = panics.recorded().into_iter().map(|p| p.message).collect();
     Outcome {
         results,
         task_panics,
+        held_back: spawned,
+    }
+}
+
+/// Whether `got` is the right result for invoice `number`, which the parser treats as `parse`.
+fn is_result_of(parse: Parse, number: u32, got: &Result<u64, ImportError>) -> bool {
+    match (parse, got) {
+        (Parse::Total(cents), Ok(total)) => *total == cents,
+        (Parse::Reject(reason), Err(ImportError::Rejected(said))) => said == reason,
+        (Parse::Panic(text), Err(ImportError::Crashed(message))) => message.contains(text),
+        (Parse::PanicFormatted(text), Err(ImportError::Crashed(message))) => {
+            message.contains(&format!("{text} (invoice {number})"))
+        }
+        _ => false,
     }
 }
 
@@ -134,6 +178,35 @@ fn check_results(batch: &[(u32, Parse)], outcome: &Outcome) {
              ever hear what became of them; give every invoice a result of its own, an error \
              if its task failed",
             results.len(),
+            batch.len()
+        );
+    }
+    let placed: Vec<Option<usize>> = results
+        .iter()
+        .map(|got| {
+            batch
+                .iter()
+                .position(|(number, parse)| is_result_of(*parse, *number, got))
+        })
+        .collect();
+    let in_order = placed.iter().enumerate().all(|(i, at)| *at == Some(i));
+    let mut seen: Vec<usize> = placed.iter().flatten().copied().collect();
+    seen.sort_unstable();
+    seen.dedup();
+    if !in_order && seen.len() == batch.len() {
+        let (first, _) = batch[0];
+        let at = placed.iter().position(|&i| i == Some(0)).unwrap_or(0) + 1;
+        panic!(
+            "the results are not in the invoices' order: the result of invoice {first}, the first \
+             one given (its task {}), came back at position {at} of {}: the results are in the order their tasks finished, and nothing says \
+             which result belongs to which invoice; keep one result per invoice in the order \
+             given (await the handles in that order, or put each result back at its invoice's \
+             index)",
+            if outcome.held_back {
+                "held back until the others had ended"
+            } else {
+                "among others"
+            },
             batch.len()
         );
     }
@@ -242,6 +315,27 @@ fn a_mixed_batch_keeps_every_invoice_in_order() {
     let all_bad = [(1, Parse::Panic(PANICS[1])), (2, Parse::Reject(REASONS[0]))];
     let outcome = import(&all_bad);
     check_results(&all_bad, &outcome);
+}
+
+#[test]
+fn results_keep_the_invoices_order_when_tasks_finish_out_of_order() {
+    // On two worker threads, the parse of invoice 301 waits until the parse of 304 is done, so
+    // the tasks finish in another order than they were spawned in.
+    let batch = [
+        (301, Parse::Total(15_00)),
+        (302, Parse::Reject(REASONS[2])),
+        (303, Parse::Total(2_50)),
+        (304, Parse::Total(77_00)),
+    ];
+    let runtime = real_clock()
+        .multi_thread(2)
+        .limit(Duration::from_secs(6))
+        .allow_blocking(
+            "the parse of the first invoice waits on purpose (for at most 2 s) until the other \
+             tasks have ended, so that the tasks finish out of order",
+        );
+    let outcome = import_on(runtime, Some(Duration::from_secs(2)), &batch);
+    check_results(&batch, &outcome);
 }
 
 #[test]
