@@ -6,7 +6,7 @@
 //! grader's own is a copy of the settings that was never freed.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use asynclings_grading::prelude::*;
@@ -28,6 +28,27 @@ struct Outcome {
     timeline: Timeline,
     /// Holders of the grader's client once the run was over, besides the grader itself.
     copies_left: usize,
+    /// Health requests still alive (neither finished nor dropped) when `check_all` returned.
+    in_flight_at_return: Vec<String>,
+}
+
+/// Health requests alive right now, by host: a request is alive from the moment the client
+/// makes it until it is dropped (finished, or given up on with it).
+type Alive = Arc<Mutex<Vec<String>>>;
+
+/// Lives inside one health request; takes it off the alive list when the request is dropped.
+struct AliveNote {
+    host: String,
+    alive: Alive,
+}
+
+impl Drop for AliveNote {
+    fn drop(&mut self) {
+        let mut alive = self.alive.lock().unwrap();
+        if let Some(at) = alive.iter().position(|host| *host == self.host) {
+            alive.remove(at);
+        }
+    }
 }
 
 fn ms(duration: Duration) -> u128 {
@@ -41,7 +62,7 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
         .map(|(host, answers)| ((*host).to_owned(), *answers))
         .collect();
     let hosts: Vec<String> = fleet.iter().map(|(host, _)| host.clone()).collect();
-    let (statuses, returned_at, timeline, client) = paused_clock()
+    let (statuses, returned_at, timeline, client, in_flight_at_return) = paused_clock()
         .on_blocked(
             "check_all held the runtime's thread while the probes waited (a block_on or a \
              thread sleep inside async code?); .await the probe tasks instead",
@@ -55,9 +76,17 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
             let timeline = Timeline::new();
             let answers: BTreeMap<String, Answers> = fleet.into_iter().collect();
             let lanes = timeline.clone();
+            let alive: Alive = Arc::default();
+            let requests = Arc::clone(&alive);
             let probe: Probe = Arc::new(move |host: String| {
                 let answers = answers.get(&host).copied().unwrap_or(Answers::Never);
+                requests.lock().unwrap().push(host.clone());
+                let note = AliveNote {
+                    host: host.clone(),
+                    alive: Arc::clone(&requests),
+                };
                 Box::pin(lanes.op(host, async move {
+                    let _alive = note;
                     match answers {
                         Answers::After(latency, healthy) => {
                             sleep(Duration::from_millis(latency)).await;
@@ -71,7 +100,9 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
             let settings = Settings { timeout, probe };
             let origin = Instant::now();
             let statuses = check_all(&settings, &hosts).await;
-            (statuses, origin.elapsed(), timeline, client)
+            let returned_at = origin.elapsed();
+            let in_flight = alive.lock().unwrap().clone();
+            (statuses, returned_at, timeline, client, in_flight)
         });
     // The run is over and its runtime gone, with every task it still had, and the caller's
     // settings are dropped: whatever still holds the client now was leaked.
@@ -81,7 +112,25 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
         returned_at,
         timeline,
         copies_left,
+        in_flight_at_return,
     }
+}
+
+/// Fails when health requests were still alive after `check_all` had returned.
+fn check_nothing_left_running(outcome: &Outcome, timeout: Duration) {
+    if outcome.in_flight_at_return.is_empty() {
+        return;
+    }
+    panic!(
+        "check_all returned after {} ms of virtual time, but the health request(s) to {} were \
+         still in flight, their tasks still running: a probe that was given up on (or never \
+         waited for) goes on in the background, and with a host that never answers it runs \
+         forever, one more task left behind every minute; give up on the request itself when \
+         the {} ms timeout passes, inside the task, and wait for every task before returning",
+        ms(outcome.returned_at),
+        outcome.in_flight_at_return.join(", "),
+        ms(timeout)
+    );
 }
 
 fn expected(fleet: &[(&str, Answers)], timeout: Duration) -> Vec<Status> {
@@ -98,6 +147,18 @@ fn expected(fleet: &[(&str, Answers)], timeout: Duration) -> Vec<Status> {
 fn check_statuses(fleet: &[(&str, Answers)], timeout: Duration, outcome: &Outcome) {
     let want = expected(fleet, timeout);
     let got = &outcome.statuses;
+    if got.len() < want.len() && !outcome.in_flight_at_return.is_empty() {
+        panic!(
+            "check_all returned {} status(es) for {} hosts after {} ms of virtual time, while the \
+             probes of {} were still running: their tasks were spawned but nobody waited for \
+             them, so their statuses were never collected; keep each task's JoinHandle and await \
+             it",
+            got.len(),
+            want.len(),
+            ms(outcome.returned_at),
+            outcome.in_flight_at_return.join(", ")
+        );
+    }
     let hosts =
         |statuses: &[Status]| -> Vec<String> { statuses.iter().map(|s| s.host.clone()).collect() };
     assert!(
@@ -168,6 +229,7 @@ fn a_host_that_does_not_answer_in_time_is_down() {
         ];
         let outcome = probe_fleet(timeout, &fleet);
         check_statuses(&fleet, timeout, &outcome);
+        check_nothing_left_running(&outcome, timeout);
         assert!(
             outcome.returned_at == timeout,
             "with a {} ms timeout and a host that never answers, check_all returned after {} ms \
@@ -188,6 +250,7 @@ fn leaves_no_copy_of_the_settings_behind() {
     ];
     let outcome = probe_fleet(timeout, &fleet);
     check_statuses(&fleet, timeout, &outcome);
+    check_nothing_left_running(&outcome, timeout);
     assert!(
         outcome.copies_left == 0,
         "after check_all had returned and its runtime had shut down, the settings' HTTP client \

@@ -28,6 +28,9 @@ enum Entry {
 #[derive(Default)]
 struct Record {
     entries: BTreeMap<u32, Entry>,
+    /// When each write began and completed (virtual time).
+    began_at: BTreeMap<u32, Duration>,
+    completed_at: BTreeMap<u32, Duration>,
     writes: BTreeMap<u32, usize>,
     /// When each order was confirmed (virtual time), in the order of the calls.
     confirmed: Vec<(u32, Duration)>,
@@ -91,6 +94,7 @@ fn run_batch(batch: &[(u32, u64)]) -> Outcome {
                             let mut record = record.lock().unwrap();
                             *record.writes.entry(order.id).or_default() += 1;
                             record.entries.insert(order.id, Entry::CutOff);
+                            record.began_at.insert(order.id, origin.elapsed());
                         }
                         sleep(latency).await;
                         record
@@ -98,6 +102,11 @@ fn run_batch(batch: &[(u32, u64)]) -> Outcome {
                             .unwrap()
                             .entries
                             .insert(order.id, Entry::Completed);
+                        record
+                            .lock()
+                            .unwrap()
+                            .completed_at
+                            .insert(order.id, origin.elapsed());
                     }
                 }
             };
@@ -193,6 +202,35 @@ fn latency_of(latency: u64) -> Duration {
     Duration::from_millis(latency)
 }
 
+/// Fails when a write began only after another had completed: the writes took turns.
+fn check_writes_at_once(outcome: &Outcome) {
+    let record = &outcome.record;
+    for (&id, &began) in &record.began_at {
+        if let Some((&before, &done)) = record
+            .completed_at
+            .iter()
+            .find(|&(&other, &done)| other != id && done <= began && done > Duration::ZERO)
+        {
+            panic!(
+                "the audit write of order {id} began only at {} of virtual time, once the write \
+                 of order {before} was done (at {}): the writes took turns, so the batch took \
+                 {} where the slowest write alone takes {}; start every write before waiting \
+                 for any of them",
+                ms(began),
+                ms(done),
+                ms(outcome.returned_at),
+                ms(record
+                    .completed_at
+                    .values()
+                    .zip(record.began_at.values())
+                    .map(|(done, began)| done.saturating_sub(*began))
+                    .max()
+                    .unwrap_or_default())
+            );
+        }
+    }
+}
+
 const BATCH: [(u32, u64); 4] = [(1001, 300), (1002, 1200), (1003, 50), (1004, 700)];
 
 #[test]
@@ -200,6 +238,7 @@ fn every_audit_entry_is_written_before_the_batch_returns() {
     let outcome = run_batch(&BATCH);
     check_every_entry_written(&BATCH, &outcome);
     check_confirmed_at_once(&BATCH, &outcome);
+    check_writes_at_once(&outcome);
     assert!(
         outcome.returned_at == Duration::from_millis(1200),
         "the slowest audit write takes 1200 ms, but process_batch returned after {} of \
