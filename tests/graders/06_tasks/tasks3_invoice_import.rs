@@ -4,6 +4,7 @@
 //! message), the results it returned, one per invoice, and the panics raised inside its tasks.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
 use asynclings_grading::panics::TaskPanics;
@@ -72,6 +73,7 @@ fn import(batch: &[(u32, Parse)]) -> Outcome {
 fn import_on(runtime: Run, hold: Option<Duration>, batch: &[(u32, Parse)]) -> Outcome {
     let numbers: Vec<u32> = batch.iter().map(|(number, _)| *number).collect();
     let first = numbers.first().copied();
+    let count = numbers.len();
     let batch = batch.to_vec();
     let panics = TaskPanics::new();
     let watch = panics.clone();
@@ -81,6 +83,7 @@ fn import_on(runtime: Run, hold: Option<Duration>, batch: &[(u32, Parse)]) -> Ou
         let metrics = tokio::runtime::Handle::current().metrics();
         // The tasks alive before import_all spawns any: this one, the run's heartbeat.
         let before = metrics.num_alive_tasks();
+        let parsed = AtomicUsize::new(0);
         let parse: Parser = Arc::new(move |invoice: &Invoice| {
             let parse = batch
                 .iter()
@@ -89,8 +92,14 @@ fn import_on(runtime: Run, hold: Option<Duration>, batch: &[(u32, Parse)]) -> Ou
             if let Some(patience) = hold
                 && Some(invoice.number) == first
             {
-                // Only this invoice's task left among those import_all spawned.
-                wait_until(patience, || metrics.num_alive_tasks() <= before + 1);
+                // Every other parse has returned, and this invoice's task is the only one left
+                // of those import_all spawned. (Tasks on the blocking pool are not counted as
+                // alive tasks: for those, the parses having returned is all there is to see.)
+                wait_until(patience, || {
+                    parsed.load(SeqCst) + 1 >= count && metrics.num_alive_tasks() <= before + 1
+                });
+            } else {
+                parsed.fetch_add(1, SeqCst);
             }
             match parse {
                 Parse::Total(cents) => Ok(cents),
