@@ -5,11 +5,11 @@
 //! Right now `render_album` does spawn a task per photo, but it waits for that task before it
 //! spawns the next one: an album of ten photos takes as long as its ten renders added up.
 //!
-//! Done when: `render_album` has every photo's render running before it waits for any of them,
-//! returns as soon as the slowest render is done (not after the sum of them), and returns one
-//! thumbnail per photo, in the album's order whatever order the renders finish in, with
-//! nothing left running behind it; each photo is rendered once; an empty album returns no
-//! thumbnails at once.
+//! Done when: `render_album` has every photo's render running, each in a task of its own,
+//! before it waits for any of them; returns as soon as the slowest render is done (not after
+//! the sum of them), with no render still running once it has returned; and returns one
+//! thumbnail per photo, in the album's order whatever order the renders finish in. Each photo
+//! is rendered once; an empty album returns no thumbnails at once.
 
 use std::future::Future;
 

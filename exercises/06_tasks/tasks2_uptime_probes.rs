@@ -6,8 +6,8 @@
 //! This file does not compile yet: read the compiler's first error, about what the spawned
 //! task borrows.
 //!
-//! Done when: `check_all` probes every host at once (it takes as long as the slowest answer
-//! or the timeout, not the sum), returns one `Status` per host in the order given, counts a
+//! Done when: `check_all` probes every host at once, each in a task of its own (it takes as
+//! long as the slowest answer or the timeout, not the sum), returns one `Status` per host in the order given, counts a
 //! host down when it answers "unhealthy" or not within `settings.timeout` (whatever the
 //! timeout), and leaves nothing of its own behind once it returns: no task still running, no
 //! copy of the settings; no hosts, no statuses. Leave `probe_one` as it is.

@@ -22,6 +22,8 @@ struct Outcome {
     done_at_return: Vec<u32>,
     /// How many times each photo was sent to the image service.
     requests: BTreeMap<u32, usize>,
+    /// The task each render ran in (`None`: no task, the caller's own future), by photo.
+    ran_in: Vec<(u32, Option<tokio::task::Id>)>,
     timeline: Timeline,
 }
 
@@ -58,16 +60,23 @@ fn album(photos: &[(u32, u64)]) -> Outcome {
             let timeline = Timeline::new();
             let requests: Arc<Mutex<BTreeMap<u32, usize>>> = Arc::default();
             let done: Arc<Mutex<Vec<u32>>> = Arc::default();
+            let ran_in: Arc<Mutex<Vec<(u32, Option<tokio::task::Id>)>>> = Arc::default();
             let latencies: BTreeMap<u32, u64> = photos.iter().copied().collect();
             let render = {
-                let (timeline, requests, done) =
-                    (timeline.clone(), Arc::clone(&requests), Arc::clone(&done));
+                let (timeline, requests, done, ran_in) = (
+                    timeline.clone(),
+                    Arc::clone(&requests),
+                    Arc::clone(&done),
+                    Arc::clone(&ran_in),
+                );
                 move |photo: u32| {
                     *requests.lock().unwrap().entry(photo).or_default() += 1;
                     let latency =
                         Duration::from_millis(latencies.get(&photo).copied().unwrap_or(0));
                     let done = Arc::clone(&done);
+                    let ran_in = Arc::clone(&ran_in);
                     timeline.op(format!("photo {photo}"), async move {
+                        ran_in.lock().unwrap().push((photo, tokio::task::try_id()));
                         sleep(latency).await;
                         done.lock().unwrap().push(photo);
                         Thumbnail {
@@ -82,11 +91,13 @@ fn album(photos: &[(u32, u64)]) -> Outcome {
             let returned_at = origin.elapsed();
             let done_at_return = done.lock().unwrap().clone();
             let requests = requests.lock().unwrap().clone();
+            let ran_in = ran_in.lock().unwrap().clone();
             Outcome {
                 thumbnails,
                 returned_at,
                 done_at_return,
                 requests,
+                ran_in,
                 timeline,
             }
         })
@@ -156,6 +167,44 @@ fn check_in_album_order(photos: &[(u32, u64)], outcome: &Outcome) {
     );
 }
 
+/// Fails unless every render ran in a task of its own: tasks are what the runtime can run on
+/// several threads at once, and what keeps one render's trouble from holding up the others.
+fn check_own_tasks(outcome: &Outcome) {
+    let photos = |pick: &dyn Fn(&Option<tokio::task::Id>) -> bool| -> Vec<u32> {
+        outcome
+            .ran_in
+            .iter()
+            .filter(|(_, id)| pick(id))
+            .map(|&(photo, _)| photo)
+            .collect()
+    };
+    let untasked = photos(&|id| id.is_none());
+    if !untasked.is_empty() {
+        panic!(
+            "the renders of photo(s) {} ran in no task of their own: render_album's own future \
+             polled them (join_all or join! do that), so they all share one task, which the \
+             runtime can only run on one thread at a time, and one render that computes for a \
+             while holds up all the others; spawn each render as a task and keep its JoinHandle",
+            list(&untasked)
+        );
+    }
+    for (at, &(photo, id)) in outcome.ran_in.iter().enumerate() {
+        let shared = photos(&|other| *other == id);
+        if shared.len() > 1
+            && outcome.ran_in[..at]
+                .iter()
+                .all(|(_, earlier)| *earlier != id)
+        {
+            panic!(
+                "the renders of photos {} (photo {photo} first) all ran inside one spawned task, \
+                 which polled them together: the runtime can only run that task on one thread at \
+                 a time; spawn each render as a task of its own",
+                list(&shared)
+            );
+        }
+    }
+}
+
 const ALBUM: [(u32, u64); 4] = [(7, 300), (42, 100), (3, 500), (8, 200)];
 
 #[test]
@@ -179,6 +228,13 @@ fn renders_every_photo_at_the_same_time() {
 }
 
 #[test]
+fn renders_each_photo_in_a_task_of_its_own() {
+    let outcome = album(&ALBUM);
+    check_collected(&ALBUM, &outcome);
+    check_own_tasks(&outcome);
+}
+
+#[test]
 fn returns_each_thumbnail_in_album_order() {
     // The renders finish in the reverse of the album's order.
     const REVERSED: [(u32, u64); 5] = [(19, 900), (4, 700), (1000, 400), (23, 200), (5, 100)];
@@ -191,7 +247,7 @@ fn returns_each_thumbnail_in_album_order() {
 }
 
 #[test]
-fn a_one_photo_album_and_instant_renders() {
+fn a_one_photo_album() {
     let single = [(61, 250)];
     let outcome = album(&single);
     check_collected(&single, &outcome);
@@ -201,6 +257,10 @@ fn a_one_photo_album_and_instant_renders() {
         "an album of one photo whose render takes 250 ms returned after {} ms of virtual time",
         ms(outcome.returned_at)
     );
+}
+
+#[test]
+fn renders_that_are_ready_at_once_are_collected_too() {
     // Renders that are ready at once (a cache): nothing to wait for, still all collected.
     let instant = [(2, 0), (1, 0), (77, 0)];
     let outcome = album(&instant);

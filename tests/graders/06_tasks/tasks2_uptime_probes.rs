@@ -30,6 +30,8 @@ struct Outcome {
     copies_left: usize,
     /// Health requests still alive (neither finished nor dropped) when `check_all` returned.
     in_flight_at_return: Vec<String>,
+    /// The task each health request was first polled in (`None`: no task), by host.
+    ran_in: Vec<(String, Option<tokio::task::Id>)>,
 }
 
 /// Health requests alive right now, by host: a request is alive from the moment the client
@@ -62,7 +64,7 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
         .map(|(host, answers)| ((*host).to_owned(), *answers))
         .collect();
     let hosts: Vec<String> = fleet.iter().map(|(host, _)| host.clone()).collect();
-    let (statuses, returned_at, timeline, client, in_flight_at_return) = paused_clock()
+    let (statuses, returned_at, timeline, client, in_flight_at_return, ran_in) = paused_clock()
         .on_blocked(
             "check_all held the runtime's thread while the probes waited (a block_on or a \
              thread sleep inside async code?); .await the probe tasks instead",
@@ -78,15 +80,19 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
             let lanes = timeline.clone();
             let alive: Alive = Arc::default();
             let requests = Arc::clone(&alive);
+            let ran_in: Arc<Mutex<Vec<(String, Option<tokio::task::Id>)>>> = Arc::default();
+            let tasks = Arc::clone(&ran_in);
             let probe: Probe = Arc::new(move |host: String| {
+                let tasks = Arc::clone(&tasks);
                 let answers = answers.get(&host).copied().unwrap_or(Answers::Never);
                 requests.lock().unwrap().push(host.clone());
                 let note = AliveNote {
                     host: host.clone(),
                     alive: Arc::clone(&requests),
                 };
-                Box::pin(lanes.op(host, async move {
+                Box::pin(lanes.op(host.clone(), async move {
                     let _alive = note;
+                    tasks.lock().unwrap().push((host, tokio::task::try_id()));
                     match answers {
                         Answers::After(latency, healthy) => {
                             sleep(Duration::from_millis(latency)).await;
@@ -102,7 +108,8 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
             let statuses = check_all(&settings, &hosts).await;
             let returned_at = origin.elapsed();
             let in_flight = alive.lock().unwrap().clone();
-            (statuses, returned_at, timeline, client, in_flight)
+            let ran_in = ran_in.lock().unwrap().clone();
+            (statuses, returned_at, timeline, client, in_flight, ran_in)
         });
     // The run is over and its runtime gone, with every task it still had, and the caller's
     // settings are dropped: whatever still holds the client now was leaked.
@@ -113,6 +120,45 @@ fn probe_fleet(timeout: Duration, fleet: &[(&str, Answers)]) -> Outcome {
         timeline,
         copies_left,
         in_flight_at_return,
+        ran_in,
+    }
+}
+
+/// Fails unless every health request ran in a task of its own.
+fn check_own_tasks(outcome: &Outcome) {
+    let hosts = |pick: &dyn Fn(&Option<tokio::task::Id>) -> bool| -> Vec<String> {
+        outcome
+            .ran_in
+            .iter()
+            .filter(|(_, id)| pick(id))
+            .map(|(host, _)| host.clone())
+            .collect()
+    };
+    let untasked = hosts(&|id| id.is_none());
+    if !untasked.is_empty() {
+        panic!(
+            "the probes of {} ran in no task of their own: check_all's own future polled them \
+             (join_all or join! do that, and may borrow, which is why the compiler let it \
+             through), so they share one task, which the runtime can only run on one thread at \
+             a time; the monitor is meant to spawn a task per host: give each task what it uses \
+             (owned copies, moved in) so that it can be 'static",
+            untasked.join(", ")
+        );
+    }
+    for (at, (host, id)) in outcome.ran_in.iter().enumerate() {
+        let shared = hosts(&|other| other == id);
+        if shared.len() > 1
+            && outcome.ran_in[..at]
+                .iter()
+                .all(|(_, earlier)| earlier != id)
+        {
+            panic!(
+                "the probes of {} ({host} first) all ran inside one spawned task, which polled \
+                 them together: the runtime can only run that task on one thread at a time; \
+                 spawn a task per host",
+                shared.join(", ")
+            );
+        }
     }
 }
 
@@ -220,6 +266,12 @@ fn probes_every_host_at_the_same_time() {
 }
 
 #[test]
+fn probes_each_host_in_a_task_of_its_own() {
+    let outcome = probe_fleet(Duration::from_secs(1), &FLEET);
+    check_own_tasks(&outcome);
+}
+
+#[test]
 fn a_host_that_does_not_answer_in_time_is_down() {
     for timeout in [Duration::from_millis(750), Duration::from_secs(2)] {
         let fleet = [
@@ -229,7 +281,6 @@ fn a_host_that_does_not_answer_in_time_is_down() {
         ];
         let outcome = probe_fleet(timeout, &fleet);
         check_statuses(&fleet, timeout, &outcome);
-        check_nothing_left_running(&outcome, timeout);
         assert!(
             outcome.returned_at == timeout,
             "with a {} ms timeout and a host that never answers, check_all returned after {} ms \
@@ -241,7 +292,7 @@ fn a_host_that_does_not_answer_in_time_is_down() {
 }
 
 #[test]
-fn leaves_no_copy_of_the_settings_behind() {
+fn leaves_no_task_and_no_copy_of_the_settings_behind() {
     let timeout = Duration::from_millis(500);
     let fleet = [
         ("db-1.internal", Answers::After(100, true)),

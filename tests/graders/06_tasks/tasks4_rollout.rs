@@ -168,14 +168,16 @@ fn check_nothing_left_running(outcome: &Outcome, what: &str, fix: &str) {
         };
         panic!(
             "{what} at {} ms of virtual time, but the deploy to {server} was still running \
-             and was never cancelled: {then} (a dropped JoinHandle does not stop its task); \
+             and was never cancelled: {then} (a dropped JoinHandle does not stop its task, and aborting a task does \
+             not stop the tasks that it spawned in turn); \
              {fix}",
             ms(outcome.returned_at)
         );
     }
 }
 
-const CANCEL_FIX: &str = "keep the deploys in something that aborts its tasks when it is dropped";
+const CANCEL_FIX: &str = "keep the deploys in something that aborts its tasks when it is dropped, \
+     each deploy being one of those tasks itself";
 
 #[test]
 fn logs_every_server_in_the_order_its_deploy_finished() {
@@ -253,7 +255,8 @@ fn the_first_failure_stops_the_rollout_at_once() {
         &outcome,
         "roll_out returned web-3's failure",
         "on the first failure, cancel every deploy still running; keep the deploys in \
-         something that aborts its tasks when it is dropped",
+         something that aborts its tasks when it is dropped, each deploy being one of those \
+         tasks itself",
     );
 }
 

@@ -1,5 +1,5 @@
-//! Correct alternative: no tasks at all; `join_all` polls the borrowing probes inside this
-//! task, all at once.
+//! Correct alternative: one `Arc<Settings>` shared by the tasks of a `JoinSet`, each result put
+//! back at its host's index (from the stranger run).
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -32,6 +32,17 @@ pub async fn probe_one(settings: &Settings, host: String) -> Status {
 
 /// Probes every host at once, each in a task of its own.
 pub async fn check_all(settings: &Settings, hosts: &[String]) -> Vec<Status> {
-    let probes = hosts.iter().map(|host| probe_one(settings, host.clone()));
-    futures::future::join_all(probes).await
+    let shared = Arc::new(settings.clone());
+    let mut set = tokio::task::JoinSet::new();
+    for (i, host) in hosts.iter().cloned().enumerate() {
+        let shared = Arc::clone(&shared);
+        set.spawn(async move { (i, probe_one(&shared, host).await) });
+    }
+    drop(shared);
+    let mut out: Vec<Option<Status>> = vec![None; hosts.len()];
+    while let Some(res) = set.join_next().await {
+        let (i, status) = res.expect("a probe task panicked");
+        out[i] = Some(status);
+    }
+    out.into_iter().flatten().collect()
 }
