@@ -289,6 +289,13 @@ fn a_host_that_does_not_answer_in_time_is_down() {
             ms(outcome.returned_at)
         );
     }
+    // A zero timeout: only an answer that is there at once (a cached health page) counts.
+    let fleet = [
+        ("cdn-7.internal", Answers::After(0, true)),
+        ("web-6.internal", Answers::After(10, true)),
+    ];
+    let outcome = probe_fleet(Duration::ZERO, &fleet);
+    check_statuses(&fleet, Duration::ZERO, &outcome);
 }
 
 #[test]
