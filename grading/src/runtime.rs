@@ -22,7 +22,9 @@
 //!
 //! Use a real clock and a generous watchdog limit for those.
 
+use std::any::Any;
 use std::future::Future;
+use std::pin::Pin;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,6 +40,12 @@ use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
 use crate::parallel::mark_runtime_thread;
 use crate::pending::{PendingSources, StillPending};
 use crate::units::{format_duration as seconds, polled_times};
+
+/// The future under test, built on the runtime's thread from the stopwatch that times its
+/// polls, with its output type erased ([`Run::execute`]).
+type ErasedMake = Box<
+    dyn FnOnce(&PollStopwatch) -> Pin<Box<dyn Future<Output = Box<dyn Any + Send>>>> + Send,
+>;
 use crate::watchdog::{DEADLOCK, Watchdog};
 
 type Explain = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -421,7 +429,7 @@ impl Run {
     pub fn run<M, F>(self, make: M) -> F::Output
     where
         M: FnOnce() -> F + Send + 'static,
-        F: Future,
+        F: Future + 'static,
         F::Output: Send + 'static,
     {
         self.run_timed(make).0
@@ -436,7 +444,7 @@ impl Run {
     pub fn run_timed<M, F>(self, make: M) -> (F::Output, Duration)
     where
         M: FnOnce() -> F + Send + 'static,
-        F: Future,
+        F: Future + 'static,
         F::Output: Send + 'static,
     {
         self.execute(move |stopwatch: &PollStopwatch| stopwatch.watch(make()))
@@ -481,12 +489,31 @@ impl Run {
 
     /// Builds the runtime, runs the future `make` builds (given the stopwatch that times the
     /// polls of the future under test) under the watchdog, and applies the checks.
+    ///
+    /// Only this shell is generic: the future is boxed and its output type erased, and the
+    /// work is [`Run::execute_erased`], compiled once into this crate. Generic all the way
+    /// down, every `run` in a grader instantiated the runtime, the watchdog and tokio's
+    /// `block_on` for its own future type again: about a fifth of a test binary's code, which
+    /// every grade of every fixture compiled. (The usual technique for generic functions with
+    /// a large body, as `std::fs::read` does with its inner function.)
     fn execute<M, G>(self, make: M) -> (G::Output, Duration)
     where
         M: FnOnce(&PollStopwatch) -> G + Send + 'static,
-        G: Future,
+        G: Future + 'static,
         G::Output: Send + 'static,
     {
+        let make: ErasedMake = Box::new(move |stopwatch: &PollStopwatch| {
+            let future = make(stopwatch);
+            Box::pin(async move { Box::new(future.await) as Box<dyn Any + Send> })
+        });
+        let (output, took) = self.execute_erased(make);
+        let output = output
+            .downcast::<G::Output>()
+            .unwrap_or_else(|_| unreachable!("the output has the type the future gave it"));
+        (*output, took)
+    }
+
+    fn execute_erased(self, make: ErasedMake) -> (Box<dyn Any + Send>, Duration) {
         let Run {
             paused,
             workers,

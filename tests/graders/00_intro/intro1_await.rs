@@ -18,7 +18,7 @@ const NEVER_WOKEN: &str = "welcome_banner never finished: it waits for something
 fn run_on_paused_clock<M, F>(make: M) -> (F::Output, Duration)
 where
     M: FnOnce() -> F + Send + 'static,
-    F: Future,
+    F: Future + 'static,
     F::Output: Send + 'static,
 {
     paused_clock()

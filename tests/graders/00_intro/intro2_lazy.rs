@@ -15,7 +15,7 @@ const EVENT: &str = "ada changed email to ada@example.org";
 fn run_on_paused_clock<M, F>(make: M) -> F::Output
 where
     M: FnOnce() -> F + Send + 'static,
-    F: Future,
+    F: Future + 'static,
     F::Output: Send + 'static,
 {
     paused_clock()

@@ -23,7 +23,7 @@ const BLOCKED: &str = "the greeting blocked the runtime thread inside poll (a th
 fn run_on_paused_clock<M, F>(make: M) -> F::Output
 where
     M: FnOnce() -> F + Send + 'static,
-    F: Future,
+    F: Future + 'static,
     F::Output: Send + 'static,
 {
     paused_clock()

@@ -23,7 +23,7 @@ async fn async_report() -> &'static str {
 fn run_on_paused_clock<M, F>(make: M) -> F::Output
 where
     M: FnOnce() -> F + Send + 'static,
-    F: Future,
+    F: Future + 'static,
     F::Output: Send + 'static,
 {
     paused_clock()

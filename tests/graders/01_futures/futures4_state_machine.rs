@@ -23,7 +23,7 @@ fn order(id: u32, prep_time: Duration) -> Order {
 fn in_paused_runtime<T, Fut>(make: impl FnOnce() -> Fut + Send + 'static) -> T
 where
     T: Send + 'static,
-    Fut: Future<Output = T>,
+    Fut: Future<Output = T> + 'static,
 {
     paused_clock()
         .limit(Duration::from_secs(3))

@@ -101,7 +101,7 @@ fn panic_text(payload: Box<dyn Any + Send>) -> String {
 fn in_paused_runtime<T, Fut>(make: impl FnOnce() -> Fut + Send + 'static) -> T
 where
     T: Send + 'static,
-    Fut: Future<Output = T>,
+    Fut: Future<Output = T> + 'static,
 {
     paused_clock()
         .limit(Duration::from_secs(3))

@@ -184,7 +184,7 @@ fn a_job_that_ends_at_once_is_not_missed() {
 fn on_a_runtime<M, F>(make: M) -> F::Output
 where
     M: FnOnce() -> F + Send + 'static,
-    F: Future,
+    F: Future + 'static,
     F::Output: Send + 'static,
 {
     real_clock()

@@ -24,7 +24,7 @@ const BUSY_FIX: &str = "a timeout built by checking the clock at every poll keep
 fn door<M, F>(make: M) -> F::Output
 where
     M: FnOnce() -> F + Send + 'static,
-    F: Future,
+    F: Future + 'static,
     F::Output: Send + 'static,
 {
     paused_clock()

@@ -253,7 +253,7 @@ fn run_watched<T, F>(
     check: impl FnOnce() -> F + Send + 'static,
 ) -> T
 where
-    F: Future<Output = T>,
+    F: Future<Output = T> + 'static,
     T: Send + 'static,
 {
     let run = match flavour {
