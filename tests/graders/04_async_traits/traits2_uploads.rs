@@ -43,11 +43,20 @@ fn album(photos: &[&str]) -> Vec<String> {
 }
 
 fn explain(message: &str) -> Option<String> {
-    message.contains("spawn_local").then(|| {
-        "start_upload spawned the upload with spawn_local, and tokio panicked: a local task \
-         needs a LocalSet on the calling thread, and the app's runtime is a plain one whose \
-         workers all poll tasks; make the upload's future Send (share the progress with \
-         thread-safe types) and spawn it on the runtime"
+    if message.contains("spawn_local") {
+        return Some(
+            "start_upload spawned the upload with spawn_local, and tokio panicked: a local task \
+             needs a LocalSet on the calling thread, and the app's runtime is a plain one whose \
+             workers all poll tasks; make the upload's future Send (share the progress with \
+             thread-safe types) and spawn it on the runtime"
+                .to_owned(),
+        );
+    }
+    message.contains("Cannot block the current thread").then(|| {
+        "done() waited for an async lock with a blocking call, and tokio panicked: the screen \
+         calls done() from async code, on a runtime thread, where blocking is refused; done() \
+         must only take a quick look: a lock that is never held across an .await (a std \
+         Mutex) or an atomic count"
             .to_owned()
     })
 }
