@@ -136,8 +136,10 @@ fn check_walk(manifests: &Manifests, root: &'static str) {
                      to finish; walk the dependencies one after the other"
                 )
             } else {
-                "a breadth-first walk, reversed, does this; walk depth first: a package's \
-                 dependencies, each with its own before it, then the package"
+                "it was listed before all of its dependencies had been walked (a walk breadth \
+                 first, or one that lists packages as it meets them and reverses the list at \
+                 the end, does this); walk depth first: a package's dependencies, each with its \
+                 own before it, then the package"
                     .to_owned()
             };
             panic!(
@@ -146,12 +148,21 @@ fn check_walk(manifests: &Manifests, root: &'static str) {
             );
         }
     }
+    let at_once = manifests.in_flight.lock().unwrap().1;
+    let concurrent = if at_once > 1 {
+        format!(
+            " (the walk fetched up to {at_once} manifests at once, so packages came in the \
+             order their branches finished)"
+        )
+    } else {
+        String::new()
+    };
     assert!(
         got == expected,
         "the install order for {root} is {got:?}: every package after its dependencies, but \
-         not depth first in manifest order, which gives {expected:?}; take each package's \
-         dependencies one after the other, in its manifest's order, each with all of its own \
-         before it"
+         not depth first in manifest order, which gives {expected:?}{concurrent}; take each \
+         package's dependencies one after the other, in its manifest's order, each with all \
+         of its own before it"
     );
     for package in &expected {
         let times = manifests.fetches_of(package);

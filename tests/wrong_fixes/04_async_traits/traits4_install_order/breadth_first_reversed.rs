@@ -1,7 +1,7 @@
 //! Wrong fix: no recursion at all: a queue walks the graph breadth first, each package once,
 //! and the list is reversed at the end so that dependencies come first. But a package met
 //! early (`app` lists `log` itself) then lands after packages that need it.
-// expect fail: breadth-first walk
+// expect fail: a walk breadth first
 use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 
