@@ -60,6 +60,26 @@ impl Provider {
         })
     }
 
+    /// Right after `page` returned the receipts of `alert`: every send it made was accepted.
+    fn check_all_accepted(&self, alert: u32) {
+        let sends = self.sends.lock().unwrap();
+        let waiting: Vec<&str> = sends
+            .iter()
+            .filter(|s| !s.accepted)
+            .map(|s| s.address.as_str())
+            .collect();
+        assert!(
+            waiting.is_empty(),
+            "page returned the receipts of alert {alert} while {} of the {} sends made so far \
+             had not been accepted by the provider ({}): dropped without being awaited, or \
+             left running on their own; a receipt must mean the message was accepted, so await \
+             each send inside the future notify returns, before making its receipt",
+            waiting.len(),
+            sends.len(),
+            waiting.join(", ")
+        );
+    }
+
     fn sends_to(&self, address: &str) -> Vec<Sent> {
         let sends = self.sends.lock().unwrap();
         sends.iter().filter(|s| s.address == address).cloned().collect()
@@ -86,10 +106,11 @@ fn check_sends(provider: &Provider, channel: &str, address: &str, times: usize, 
     let unaccepted = sends.iter().filter(|s| !s.accepted).count();
     assert!(
         unaccepted == 0,
-        "the {channel} channel called its gateway, but {unaccepted} of its {times} send(s) were \
-         never accepted by the provider: the gateway's future was dropped without being awaited \
-         (a future does nothing until it is polled); await the send inside the future notify \
-         returns, before the receipt"
+        "the {channel} channel called its gateway, but {unaccepted} of its {times} send(s) had \
+         not been accepted by the provider when the page was over: the gateway's future was \
+         dropped without being awaited (a future does nothing until it is polled), or left \
+         running on its own; await the send inside the future notify returns, before the \
+         receipt"
     );
     let last = &sends[times - 1].message;
     assert!(
@@ -115,6 +136,7 @@ fn notifies_every_channel_once_and_returns_the_receipts_in_order() {
              that awaits the gateway, and let the pager's tasks await it",
         )
         .on_never_woken("the page never finished: a channel's notification waited forever")
+        .explain_panics(explain)
         .run(move || async move {
             let timeline = Timeline::new();
             let gateway = |secs| sent.gateway(Some(timeline.clone()), secs_(secs), None);
@@ -137,6 +159,7 @@ fn notifies_every_channel_once_and_returns_the_receipts_in_order() {
                 pager.add(channel);
             }
             let first = pager.page(alert(7, "disk full on db-2")).await;
+            sent.check_all_accepted(7);
             timeline
                 .check_all_at_once(
                     secs_(3),
@@ -144,6 +167,7 @@ fn notifies_every_channel_once_and_returns_the_receipts_in_order() {
                 )
                 .unwrap_or_else(|verdict| panic!("{verdict}"));
             let second = pager.page(alert(8, "db-2 is back")).await;
+            sent.check_all_accepted(8);
             (first, second)
         });
     for (alert, receipts) in [(7, &first), (8, &second)] {
@@ -171,6 +195,15 @@ fn notifies_every_channel_once_and_returns_the_receipts_in_order() {
     check_sends(&provider, &format!("email {CTO}"), CTO, 2, "db-2 is back");
 }
 
+fn explain(message: &str) -> Option<String> {
+    message.contains("spawn_local").then(|| {
+        "page spawned the notifications with spawn_local, and tokio panicked: a local task \
+         needs a LocalSet on the calling thread, and the pager runs on a plain runtime whose \
+         workers all poll tasks; make the future notify returns Send, and spawn it"
+            .to_owned()
+    })
+}
+
 #[test]
 fn channels_are_notified_in_parallel_on_a_multi_thread_runtime() {
     let meeting = Rendezvous::new(2, Duration::from_secs(2));
@@ -183,6 +216,7 @@ fn channels_are_notified_in_parallel_on_a_multi_thread_runtime() {
             "the gateways wait for each other at a barrier, on purpose: only channels notified \
              on two threads at once meet there",
         )
+        .explain_panics(explain)
         .run(move || async move {
             let mut pager = Pager::default();
             for room in ["#db", "#web"] {
@@ -191,7 +225,9 @@ fn channels_are_notified_in_parallel_on_a_multi_thread_runtime() {
                     gateway: sent.gateway(None, Duration::ZERO, Some(Arc::clone(&met))),
                 }));
             }
-            pager.page(alert(501, "error rate above 5 %")).await
+            let receipts = pager.page(alert(501, "error rate above 5 %")).await;
+            sent.check_all_accepted(501);
+            receipts
         });
     assert_eq!(
         receipts,

@@ -1,6 +1,6 @@
 //! Wrong fix: calls the gateway, then boxes a future that only makes the receipt. The send's
 //! future is dropped unpolled, so no message ever reaches the provider.
-// expect fail: never accepted by the provider
+// expect fail: had not been accepted by the provider
 use std::pin::Pin;
 use std::sync::Arc;
 
