@@ -139,7 +139,7 @@ fn notifies_every_channel_once_and_returns_the_receipts_in_order() {
         .explain_panics(explain)
         .run(move || async move {
             let timeline = Timeline::new();
-            let gateway = |secs| sent.gateway(Some(timeline.clone()), secs_(secs), None);
+            let gateway = |delay| sent.gateway(Some(timeline.clone()), secs(delay), None);
             let mut pager = Pager::default();
             let channels: [Arc<dyn Notifier>; 3] = [
                 Arc::new(Email {
@@ -162,7 +162,7 @@ fn notifies_every_channel_once_and_returns_the_receipts_in_order() {
             sent.check_all_accepted(7);
             timeline
                 .check_all_at_once(
-                    secs_(3),
+                    secs(3),
                     "notify every channel at the same time, each in a task of its own",
                 )
                 .unwrap_or_else(|verdict| panic!("{verdict}"));
@@ -255,6 +255,6 @@ fn a_pager_without_channels_returns_no_receipts() {
     );
 }
 
-fn secs_(secs: u64) -> Duration {
+fn secs(secs: u64) -> Duration {
     Duration::from_secs(secs)
 }
