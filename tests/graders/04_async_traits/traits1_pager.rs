@@ -229,10 +229,15 @@ fn channels_are_notified_in_parallel_on_a_multi_thread_runtime() {
             sent.check_all_accepted(501);
             receipts
         });
+    // Both sends end at the same moment here, so only the set of receipts is a fact; their
+    // order is checked where the sends end at known, different times.
+    let mut sorted = receipts.clone();
+    sorted.sort();
     assert_eq!(
-        receipts,
+        sorted,
         ["chat #db #501", "chat #web #501"],
-        "page returned the wrong receipts: one per channel, in the order they were added"
+        "page returned the wrong receipts on a multi-thread runtime: {receipts:?}; one per \
+         channel"
     );
     check_sends(&provider, "chat #db", "#db", 1, "error rate");
     meeting
