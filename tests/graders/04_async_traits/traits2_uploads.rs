@@ -4,13 +4,49 @@
 //! facts at known instants. A multi-thread run checks that the task really moves between
 //! threads' hands (it is `Send`), and `spawn_local` is named from tokio's panic.
 
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::time::Duration;
 
 use asynclings_grading::prelude::*;
+use tokio::sync::Semaphore;
 
-use crate::exercise::{Storage, start_upload};
+use crate::exercise::{Storage, Upload, start_upload};
+
+/// What a start_upload that waits for its own upload is told.
+const START_BLOCKED: &str = "start_upload did not return while its photos' uploads waited: it \
+                             waited for the upload itself (a block_on, block_in_place) and \
+                             blocked the caller's thread; return the Upload at once, and leave \
+                             the upload to a task of its own, spawned on the runtime";
+
+/// Checks that `ids` are the storage ids of `photos`, in the album's order.
+fn check_ids(photos: &[&str], ids: &[u64]) {
+    let expected: Vec<u64> = photos.iter().map(|p| id_of(p)).collect();
+    if ids == expected {
+        return;
+    }
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    let mut expected_sorted = expected.clone();
+    expected_sorted.sort_unstable();
+    if sorted == expected_sorted {
+        let order: Vec<&str> = ids
+            .iter()
+            .map(|id| photos[expected.iter().position(|e| e == id).unwrap()])
+            .collect();
+        panic!(
+            "finish() returned the photos' ids in the order {order:?}, the order they finished \
+             uploading, not the album's order {photos:?}; keep each id at its photo's place"
+        );
+    }
+    panic!(
+        "finish() returned {} id(s) for an album of {} photos, not one storage id per photo in \
+         the album's order",
+        ids.len(),
+        photos.len()
+    );
+}
 
 /// The storage id the grader's storage gives a photo.
 fn id_of(photo: &str) -> u64 {
@@ -52,6 +88,14 @@ fn explain(message: &str) -> Option<String> {
                 .to_owned(),
         );
     }
+    if message.contains("can call blocking only when running on the multi-threaded runtime") {
+        return Some(
+            "start_upload waited for the upload itself with block_in_place, and tokio panicked \
+             (a current-thread runtime has no other thread to hand its tasks to); return the \
+             Upload at once, and leave the upload to a task of its own, spawned on the runtime"
+                .to_owned(),
+        );
+    }
     message.contains("Cannot block the current thread").then(|| {
         "done() waited for an async lock with a blocking call, and tokio panicked: the screen \
          calls done() from async code, on a runtime thread, where blocking is refused; done() \
@@ -76,6 +120,7 @@ fn delay(photo: &str) -> Duration {
 fn done_counts_each_photo_as_its_upload_finishes() {
     let (looks, ids, timeline) = paused_clock()
         .limit(Duration::from_secs(3))
+        .on_blocked(START_BLOCKED)
         .explain_panics(explain)
         .on_never_woken("the upload never finished: a photo's upload waited for nothing")
         .run(|| async {
@@ -113,34 +158,72 @@ fn done_counts_each_photo_as_its_upload_finishes() {
         .unwrap_or_else(|verdict| panic!("{verdict}"));
     for ((at, done, _), (_, finished)) in looks.iter().zip(expected) {
         assert!(
+            *done <= finished,
+            "{at} s after start_upload returned, done() said {done}, but only {finished} \
+             photo(s) had finished uploading (they take 1 s, 3 s and 2 s, all at once): photos \
+             were counted before their upload was over; count each photo once its upload has \
+             finished"
+        );
+        assert!(
             *done == finished,
             "{at} s after start_upload returned, {finished} photo(s) had finished uploading \
-             (they take 1 s, 3 s and 2 s, all at once), but done() said {done}: the count the \
-             Upload reads is not the one the uploads update (a copy?), or it is updated at \
-             another moment; count each photo, in the progress the Upload shares with the \
-             task, as soon as its upload finishes"
+             (they take 1 s, 3 s and 2 s, all at once), but done() said {done}: photos are \
+             counted late (only once every photo is stored?), or in a count the Upload does not \
+             read (a copy?); count each photo, in the progress the Upload shares with the task, \
+             as soon as its upload finishes"
         );
     }
-    let expected: Vec<u64> = PHOTOS.iter().map(|p| id_of(p)).collect();
-    assert_eq!(
-        ids, expected,
-        "finish() returned the wrong storage ids: one per photo, in the album's order"
-    );
+    check_ids(&PHOTOS, &ids);
+}
+
+/// Reads a value's progress on another thread when its type may be shared with one, `None`
+/// when it may not: an inherent method whose bounds do not hold gives way to the trait's.
+struct ThreadSafety<T>(PhantomData<T>);
+
+trait NotThreadSafe<T> {
+    fn read_elsewhere(&self, _: &T, _: fn(&T) -> usize) -> Option<usize> {
+        None
+    }
+}
+
+impl<T> NotThreadSafe<T> for ThreadSafety<T> {}
+
+impl<T: Send + Sync> ThreadSafety<T> {
+    fn read_elsewhere(&self, value: &T, read: fn(&T) -> usize) -> Option<usize> {
+        Some(std::thread::scope(|s| s.spawn(|| read(value)).join().unwrap()))
+    }
 }
 
 #[test]
-fn progress_is_seen_from_outside_a_multi_thread_runtime() {
+fn the_screens_thread_sees_the_progress_on_a_multi_thread_runtime() {
     let photos = ["a.png", "b.png", "c.png", "d.png", "e.png"];
-    let (seen, started, ids) = real_clock()
+    let (seen, started, elsewhere, ids) = real_clock()
         .multi_thread(2)
         .limit(Duration::from_secs(5))
+        .on_blocked(START_BLOCKED)
+        .on_never_woken(START_BLOCKED)
         .explain_panics(explain)
         .run(move || async move {
+            // Every photo's upload waits until the grader opens the gate, after start_upload
+            // has returned: a start_upload that waits for the uploads never returns.
+            let gate = Arc::new(Semaphore::new(0));
             let started = Arc::new(AtomicUsize::new(0));
-            let storage = storage(None, |_| Duration::from_millis(20), Arc::clone(&started));
+            let storage: Storage = {
+                let (gate, started) = (Arc::clone(&gate), Arc::clone(&started));
+                Arc::new(move |photo: String| {
+                    let (gate, started) = (Arc::clone(&gate), Arc::clone(&started));
+                    Box::pin(async move {
+                        started.fetch_add(1, SeqCst);
+                        gate.acquire().await.expect("the gate stays open").forget();
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        id_of(&photo)
+                    })
+                })
+            };
             let upload = start_upload(album(&photos), storage);
-            // The screen, on the thread that drives the runtime, looks at the progress until
-            // every photo is done; the upload's task runs on the runtime's workers.
+            gate.add_permits(photos.len());
+            // The caller looks at the progress until every photo is done; the upload's task
+            // runs on the runtime's workers.
             let mut seen = upload.done();
             for _ in 0..200 {
                 if seen == photos.len() {
@@ -150,7 +233,10 @@ fn progress_is_seen_from_outside_a_multi_thread_runtime() {
                 seen = upload.done();
             }
             let started = started.load(SeqCst);
-            (seen, started, upload.finish().await)
+            // The app's screen reads it from a thread of its own.
+            let elsewhere =
+                ThreadSafety::<Upload>(PhantomData).read_elsewhere(&upload, Upload::done);
+            (seen, started, elsewhere, upload.finish().await)
         });
     assert!(
         started > 0,
@@ -161,16 +247,25 @@ fn progress_is_seen_from_outside_a_multi_thread_runtime() {
     assert!(
         seen == photos.len(),
         "on a multi-thread runtime, done() still said {seen} of {} photos after 2 s of uploads \
-         of 20 ms each: the progress the screen reads is not the one the upload task updates; \
+         of 20 ms each: the progress the caller reads is not the one the upload task updates; \
          share one progress between the Upload and its task",
         photos.len()
     );
-    assert_eq!(
-        ids,
-        photos.iter().map(|p| id_of(p)).collect::<Vec<_>>(),
-        "finish() returned the wrong storage ids on a multi-thread runtime: one per photo, in \
-         the album's order"
+    let Some(elsewhere) = elsewhere else {
+        panic!(
+            "the app's screen cannot read the progress from its own thread: Upload is not Send \
+             and Sync, so it holds something that is not safe to share between threads (an Rc, \
+             a RefCell), whatever its task was made to claim; share the progress between the \
+             Upload and its task with thread-safe types"
+        );
+    };
+    assert!(
+        elsewhere == photos.len(),
+        "read from the screen's thread, done() said {elsewhere} of {} photos once all were \
+         stored; share one progress between the Upload and its task",
+        photos.len()
     );
+    check_ids(&photos, &ids);
 }
 
 #[test]
