@@ -4,6 +4,8 @@
 //! task at the call shows itself then), drops some unpolled, and polls the others in an order
 //! of its choosing: charges, numbers and deliveries are counted facts.
 
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,8 +19,14 @@ type Inbox = Arc<Mutex<Vec<(u32, String, String)>>>;
 
 /// A gateway that takes 1 s to accept a message, recorded in `inbox` once accepted.
 fn gateway(inbox: &Inbox) -> Gateway {
-    let inbox = Arc::clone(inbox);
+    counting_gateway(inbox, &Arc::default())
+}
+
+/// `gateway`, counting in `calls` the messages handed to it (accepted or not yet).
+fn counting_gateway(inbox: &Inbox, calls: &Arc<AtomicUsize>) -> Gateway {
+    let (inbox, calls) = (Arc::clone(inbox), Arc::clone(calls));
     Arc::new(move |number, to, text| {
+        calls.fetch_add(1, SeqCst);
         let inbox = Arc::clone(&inbox);
         Box::pin(async move {
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -105,17 +113,31 @@ fn making_a_send_does_nothing_until_it_is_polled() {
 fn the_quota_is_checked_and_charged_at_the_first_poll() {
     let inbox = Inbox::default();
     let client_inbox = Arc::clone(&inbox);
-    let (results, sent) = paused_clock()
+    let (charged_at_first_poll, results, sent) = paused_clock()
         .limit(Duration::from_secs(3))
         .run(move || async move {
-            let client = SmsClient::new(2, gateway(&client_inbox));
+            let calls = Arc::new(AtomicUsize::new(0));
+            let client = SmsClient::new(2, counting_gateway(&client_inbox, &calls));
             let first = client.send("+4470001", "one");
             let second = client.send("+4470002", "two");
-            let third = client.send("+4470003", "three");
+            let mut third = pin!(client.send("+4470003", "three"));
+            // One poll of the third: it is at the gateway (which takes 1 s) by then.
+            let polled = futures::poll!(third.as_mut());
+            let at_gateway = polled.is_pending() && calls.load(SeqCst) == 1;
+            let charged_at_first_poll = (at_gateway, client.sent());
             // join! polls them in this order: third, first, second.
             let results = futures::join!(third, first, second);
-            (results, client.sent())
+            (charged_at_first_poll, results, client.sent())
         });
+    if charged_at_first_poll == (true, 0) {
+        panic!(
+            "after its first poll, a send was waiting for the gateway (which takes 1 s), but \
+             sent() still said 0: the quota is charged only once the gateway has accepted the \
+             message, so every send polled meanwhile passes the check and takes the same \
+             number ({results:?} for a quota of 2, {sent} charged); check the quota and charge \
+             it together, before awaiting the gateway"
+        );
+    }
     if sent > 2 {
         panic!(
             "a quota of 2 let {sent} messages out: the three sends were made while the quota \
@@ -150,6 +172,12 @@ fn a_spawned_send_outlives_its_client() {
             drop(client);
             (a.await.unwrap(), b.await.unwrap())
         });
+    assert!(
+        results.0 != results.1,
+        "two sends spawned as tasks both got {:?}: they took the same number; charge the \
+         quota and take the number together, under one lock, at the first poll",
+        results.0
+    );
     assert_eq!(
         results,
         (Ok(1), Ok(2)),
