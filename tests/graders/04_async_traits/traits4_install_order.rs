@@ -136,10 +136,10 @@ fn check_walk(manifests: &Manifests, root: &'static str) {
                      to finish; walk the dependencies one after the other"
                 )
             } else {
-                "it was listed before all of its dependencies had been walked (a walk breadth \
-                 first, or one that lists packages as it meets them and reverses the list at \
-                 the end, does this); walk depth first: a package's dependencies, each with its \
-                 own before it, then the package"
+                "it was listed before all of its dependencies had been walked (a walk that lists \
+                 packages as it meets them, reversed at the end or not, or a walk breadth first, \
+                 does this); walk depth first: a package's dependencies, each with its own before \
+                 it, then the package"
                     .to_owned()
             };
             panic!(
