@@ -1,0 +1,80 @@
+//! An on-call pager: channels kept as `Arc<dyn Notifier>`, notified in parallel, each in a
+//! task of its own. `notify` returns a boxed future, so that `Notifier` is dyn-compatible.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+#[derive(Clone, Debug)]
+pub struct Alert {
+    pub id: u32,
+    pub text: String,
+}
+
+/// Sends `(address, message)` to a provider; resolves once the provider has accepted it.
+pub type Gateway =
+    Arc<dyn Fn(String, String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// The future `notify` returns: one type for every implementation (a pointer to a future on
+/// the heap), `Send` so that the pager can spawn it, and allowed to borrow the channel and the
+/// alert for `'a`. This is what `#[async_trait]` writes for you.
+pub type Notifying<'a> = Pin<Box<dyn Future<Output = String> + Send + 'a>>;
+
+pub trait Notifier: Send + Sync {
+    /// Delivers `alert`, then returns a receipt naming the channel ("email ops@x.org #7").
+    fn notify<'a>(&'a self, alert: &'a Alert) -> Notifying<'a>;
+}
+
+pub struct Email {
+    pub address: String,
+    pub gateway: Gateway,
+}
+
+pub struct Chat {
+    pub room: String,
+    pub gateway: Gateway,
+}
+
+impl Notifier for Email {
+    fn notify<'a>(&'a self, alert: &'a Alert) -> Notifying<'a> {
+        // The body is the old `async fn`'s, in an `async` block: it runs when awaited.
+        Box::pin(async move {
+            let message = format!("[alert {}] {}", alert.id, alert.text);
+            (self.gateway)(self.address.clone(), message).await;
+            format!("email {} #{}", self.address, alert.id)
+        })
+    }
+}
+
+impl Notifier for Chat {
+    fn notify<'a>(&'a self, alert: &'a Alert) -> Notifying<'a> {
+        Box::pin(async move {
+            (self.gateway)(self.room.clone(), format!("ALERT: {}", alert.text)).await;
+            format!("chat {} #{}", self.room, alert.id)
+        })
+    }
+}
+
+#[derive(Default)]
+pub struct Pager {
+    channels: Vec<Arc<dyn Notifier>>,
+}
+
+impl Pager {
+    pub fn add(&mut self, channel: Arc<dyn Notifier>) {
+        self.channels.push(channel);
+    }
+
+    pub async fn page(&self, alert: Alert) -> Vec<String> {
+        let alert = Arc::new(alert);
+        let mut tasks = Vec::new();
+        for channel in &self.channels {
+            let (channel, alert) = (Arc::clone(channel), Arc::clone(&alert));
+            tasks.push(tokio::spawn(async move { channel.notify(&alert).await }));
+        }
+        let mut receipts = Vec::new();
+        for task in tasks {
+            receipts.push(task.await.expect("a channel's task panicked"));
+        }
+        receipts
+    }
+}

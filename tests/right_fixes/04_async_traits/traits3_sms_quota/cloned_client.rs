@@ -1,0 +1,58 @@
+//! Correct alternative: the client is `Clone` (two `Arc`s), and the future owns a clone of it,
+//! so `charge` stays a method.
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+/// Delivers `(number, to, text)`; resolves once the operator has accepted the message.
+pub type Gateway =
+    Arc<dyn Fn(u32, String, String) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct OverQuota;
+
+struct Ledger {
+    sent: u32,
+    quota: u32,
+}
+
+#[derive(Clone)]
+pub struct SmsClient {
+    ledger: Arc<Mutex<Ledger>>,
+    gateway: Gateway,
+}
+
+impl SmsClient {
+    pub fn new(quota: u32, gateway: Gateway) -> Self {
+        let ledger = Arc::new(Mutex::new(Ledger { sent: 0, quota }));
+        SmsClient { ledger, gateway }
+    }
+
+    /// Messages charged so far.
+    pub fn sent(&self) -> u32 {
+        self.ledger.lock().unwrap().sent
+    }
+
+    /// Sends `text` to `to`; resolves to the message's number once the gateway accepted it.
+    pub fn send(
+        &self,
+        to: &str,
+        text: &str,
+    ) -> impl Future<Output = Result<u32, OverQuota>> + Send + 'static {
+        let client = self.clone();
+        let (to, text) = (to.to_owned(), text.to_owned());
+        async move {
+            let number = client.charge()?;
+            (client.gateway)(number, to, text).await;
+            Ok(number)
+        }
+    }
+
+    fn charge(&self) -> Result<u32, OverQuota> {
+        let mut ledger = self.ledger.lock().unwrap();
+        if ledger.sent >= ledger.quota {
+            return Err(OverQuota);
+        }
+        ledger.sent += 1;
+        Ok(ledger.sent)
+    }
+}

@@ -1,0 +1,58 @@
+//! Wrong fix (found by a stranger): keeps the `Rc` and runs the whole upload inside
+//! `start_upload` with `futures::executor::block_on`, then spawns a task that only hands the
+//! ids back. `start_upload` blocks the caller's thread, and the uploads need that thread.
+// expect fail: start_upload did not return
+
+use std::cell::RefCell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use futures::future::join_all;
+use tokio::task::JoinHandle;
+
+/// Stores one photo; resolves to its storage id.
+pub type Storage = Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = u64> + Send>> + Send + Sync>;
+
+#[derive(Default)]
+struct Progress {
+    done: usize,
+}
+
+pub struct Upload {
+    progress: Rc<RefCell<Progress>>,
+    task: JoinHandle<Vec<u64>>,
+}
+
+impl Upload {
+    /// How many photos are stored so far.
+    pub fn done(&self) -> usize {
+        self.progress.borrow().done
+    }
+
+    /// Waits for the whole album: the storage ids, in the album's order.
+    pub async fn finish(self) -> Vec<u64> {
+        self.task.await.expect("the upload task panicked")
+    }
+}
+
+pub fn start_upload(photos: Vec<String>, storage: Storage) -> Upload {
+    let progress = Rc::new(RefCell::new(Progress::default()));
+    let shared = Rc::clone(&progress);
+    // the Rc future cannot be spawned, so drive it here and hand back its result
+    let ids = {
+        futures::executor::block_on(async move {
+            let uploads = photos.into_iter().map(|photo| {
+                let (progress, storage) = (Rc::clone(&shared), Arc::clone(&storage));
+                async move {
+                    let id = storage(photo).await;
+                    progress.borrow_mut().done += 1;
+                    id
+                }
+            });
+            join_all(uploads).await
+        })
+    };
+    let task = tokio::spawn(async move { ids });
+    Upload { progress, task }
+}
