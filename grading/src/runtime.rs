@@ -24,9 +24,8 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::pin::Pin;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
+use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
@@ -40,15 +39,14 @@ use crate::panics::{TaskPanics, explain_tokio_panic, panic_message};
 use crate::parallel::mark_runtime_thread;
 use crate::pending::{PendingSources, StillPending};
 use crate::units::{format_duration as seconds, polled_times};
-
-/// The future under test, built on the runtime's thread from the stopwatch that times its
-/// polls, with its output type erased ([`Run::execute`]).
-type ErasedMake = Box<
-    dyn FnOnce(&PollStopwatch) -> Pin<Box<dyn Future<Output = Box<dyn Any + Send>>>> + Send,
->;
 use crate::watchdog::{DEADLOCK, Watchdog};
 
 type Explain = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+
+/// The future under test, built on the runtime's thread from the stopwatch that times its
+/// polls, with its output type erased ([`Run::execute`]).
+type ErasedMake =
+    Box<dyn FnOnce(&PollStopwatch) -> Pin<Box<dyn Future<Output = Box<dyn Any + Send>>>> + Send>;
 
 enum Failure {
     Verdict(String),
