@@ -249,11 +249,8 @@ impl GradeCache {
                 .with_context(|| format!("cannot write in {}", partial.display()))?;
         }
         Ok(Some(Staged {
-            cache: GradeCache {
-                dir: self.dir.clone(),
-                limit: self.limit,
-                pending: Mutex::default(),
-            },
+            dir: self.dir.clone(),
+            limit: self.limit,
             partial,
             key: new.key.to_owned(),
             sources,
@@ -261,50 +258,50 @@ impl GradeCache {
             warnings: new.warnings.iter().map(CachedDiagnostic::from).collect(),
         }))
     }
+}
 
-    /// Removes the entries used longest ago until the binaries fit in the bound, and partial
-    /// entries left by processes that died.
-    fn prune(&self) {
-        let Ok(folders) = std::fs::read_dir(&self.dir) else {
-            return;
-        };
-        let mut entries = Vec::new();
-        for folder in folders.flatten() {
-            let path = folder.path();
-            if folder
-                .file_name()
-                .to_string_lossy()
-                .starts_with(".partial-")
-            {
-                let stale = folder
-                    .metadata()
-                    .and_then(|m| m.modified())
-                    .ok()
-                    .and_then(|t| t.elapsed().ok())
-                    .is_some_and(|age| age > Duration::from_secs(3600));
-                if stale {
-                    let _ = std::fs::remove_dir_all(&path);
-                }
-                continue;
+/// Removes the entries of the cache in `dir` used longest ago until the binaries fit in
+/// `limit` bytes, and partial entries left by processes that died.
+fn prune(dir: &Path, limit: u64) {
+    let Ok(folders) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries = Vec::new();
+    for folder in folders.flatten() {
+        let path = folder.path();
+        if folder
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".partial-")
+        {
+            let stale = folder
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(3600));
+            if stale {
+                let _ = std::fs::remove_dir_all(&path);
             }
-            let used = std::fs::metadata(path.join(ENTRY)).and_then(|m| m.modified());
-            let size = std::fs::metadata(path.join(BINARY)).map_or(0, |m| m.len());
-            let fixture = path.join(FIXTURE).exists();
-            entries.push((
-                fixture,
-                std::cmp::Reverse(used.unwrap_or(SystemTime::UNIX_EPOCH)),
-                size,
-                path,
-            ));
+            continue;
         }
-        // Kept first: the others, then fixtures; each the most recently used first.
-        entries.sort_by_key(|e| (e.0, e.1));
-        let mut total = 0;
-        for (_, _, size, path) in entries {
-            total += size;
-            if total > self.limit {
-                let _ = std::fs::remove_dir_all(path);
-            }
+        let used = std::fs::metadata(path.join(ENTRY)).and_then(|m| m.modified());
+        let size = std::fs::metadata(path.join(BINARY)).map_or(0, |m| m.len());
+        let fixture = path.join(FIXTURE).exists();
+        entries.push((
+            fixture,
+            std::cmp::Reverse(used.unwrap_or(SystemTime::UNIX_EPOCH)),
+            size,
+            path,
+        ));
+    }
+    // Kept first: the others, then fixtures; each the most recently used first.
+    entries.sort_by_key(|e| (e.0, e.1));
+    let mut total = 0;
+    for (_, _, size, path) in entries {
+        total += size;
+        if total > limit {
+            let _ = std::fs::remove_dir_all(path);
         }
     }
 }
@@ -325,7 +322,9 @@ pub struct NewEntry<'a> {
 
 /// An entry whose binary and sources are in its staging folder, not yet in the cache.
 struct Staged {
-    cache: GradeCache,
+    /// The cache's folder and bound.
+    dir: PathBuf,
+    limit: u64,
     partial: PathBuf,
     key: String,
     sources: Vec<(PathBuf, String)>,
@@ -353,13 +352,13 @@ impl Staged {
         let record = self.partial.join(ENTRY);
         std::fs::write(&record, serde_json::to_vec(&entry)?)
             .with_context(|| format!("cannot write {}", record.display()))?;
-        let folder = self.cache.dir.join(&entry.key);
+        let folder = self.dir.join(&entry.key);
         let _ = std::fs::remove_dir_all(&folder);
         if std::fs::rename(&self.partial, &folder).is_err() {
             // Another process stored the same key meanwhile: theirs will do.
             let _ = std::fs::remove_dir_all(&self.partial);
         }
-        self.cache.prune();
+        prune(&self.dir, self.limit);
         Ok(())
     }
 }
